@@ -1,0 +1,48 @@
+set(RLLOSS_PLUGIN_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
+
+# rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [OUTPUT_DIRECTORY <dir>])
+#
+# Builds lib<target>.so (target rlloss_<name>) from the plugin's sources plus its CPU kernel source
+# compiled once per instruction set (generic x86-64, x86-64-v3 with AVX2, x86-64-v4 with AVX-512)
+# for run-time dispatch. Only the entry symbol is exported.
+function(rlloss_add_plugin name)
+  cmake_parse_arguments(ARG "" "KERNEL_SOURCE;OUTPUT_DIRECTORY" "PLUGIN_SOURCES" ${ARGN})
+  set(target rlloss_${name})
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    set(ARG_OUTPUT_DIRECTORY ${RLLOSS_PLUGIN_OUTPUT_DIR})
+  endif()
+  add_library(${target} MODULE ${ARG_PLUGIN_SOURCES})
+  set(isa_list generic)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    list(APPEND isa_list avx2 avx512)
+    target_compile_definitions(${target} PRIVATE RLLOSS_HAVE_X86_ISA_KERNELS)
+  endif()
+  foreach(isa IN LISTS isa_list)
+    set(kernel ${target}_kernel_${isa})
+    add_library(${kernel} OBJECT ${ARG_KERNEL_SOURCE})
+    target_link_libraries(${kernel} PRIVATE rlloss::plugin_kit OpenMP::OpenMP_CXX)
+    target_compile_definitions(${kernel} PRIVATE RLLOSS_CPU_ISA=isa_${isa})
+    target_include_directories(${kernel} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    set_target_properties(${kernel} PROPERTIES POSITION_INDEPENDENT_CODE ON
+                                               CXX_VISIBILITY_PRESET hidden
+                                               VISIBILITY_INLINES_HIDDEN ON)
+    if(isa STREQUAL "avx2")
+      target_compile_options(${kernel} PRIVATE -march=x86-64-v3)
+    elseif(isa STREQUAL "avx512")
+      target_compile_options(${kernel} PRIVATE -march=x86-64-v4 -mprefer-vector-width=512)
+    endif()
+    target_compile_options(${kernel} PRIVATE -O3)
+    target_sources(${target} PRIVATE $<TARGET_OBJECTS:${kernel}>)
+  endforeach()
+  target_link_libraries(${target} PRIVATE rlloss::plugin_kit OpenMP::OpenMP_CXX)
+  set_target_properties(${target} PROPERTIES
+    PREFIX "lib"
+    LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  # std:: templates have default visibility; the version script keeps them in, too.
+  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined
+                      -Wl,--version-script=${RLLOSS_PLUGIN_EXPORTS_MAP})
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${RLLOSS_PLUGIN_EXPORTS_MAP})
+  install(TARGETS ${target} LIBRARY DESTINATION ${RLLOSS_INSTALL_PLUGIN_DIR})
+endfunction()

@@ -1,0 +1,29 @@
+// The subcommands of host_example; each returns the process exit code.
+#pragma once
+
+#include <rlloss/loss_config.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlloss::host {
+
+struct CommonOptions {
+  std::vector<std::filesystem::path> plugin_dirs;  // --plugin-dir, searched before the defaults
+};
+
+struct ValidateOptions {
+  std::optional<std::filesystem::path> library;  // validate only this file
+  std::string loss_mode;                          // or only this loaded plugin
+  uint64_t seed = 1234;
+  int threads = 0;  // N of the "1 vs N threads" check; 0: hardware concurrency (at least 2)
+};
+
+int run_list(const CommonOptions& common);
+int run_config(const CommonOptions& common, const std::filesystem::path& config_file,
+               const std::vector<LossOverride>& overrides);
+int run_validate(const CommonOptions& common, const ValidateOptions& options);
+
+}  // namespace rlloss::host

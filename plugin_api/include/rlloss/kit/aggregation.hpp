@@ -1,0 +1,114 @@
+// The five loss_agg_modes (verl's agg_loss) as per-sequence weights, and their shared arguments.
+//
+// Every mode is loss = sum_b w_b * sum_t l_bt m_bt, so one pass computes loss and gradient
+// (dl/dlog_prob_bt = w_b * dl_bt m_bt) once the weights w_b are known:
+//   token-mean               w_b = dp / N_tok
+//   token-sum                w_b = dp
+//   seq-mean-token-sum       w_b = dp / N_seq
+//   seq-mean-token-mean      w_b = dp / (N_seq * (len_b + 1e-8))
+//   seq-mean-token-sum-norm  w_b = dp / (N_seq * loss_scale_factor)   (factor 0 means T)
+// N_tok and N_seq are local counts unless the host passes global ones. A zero count gives w = 0
+// (there are no tokens to weight).
+#pragma once
+
+#include <rlloss/kit/error.hpp>
+#include <rlloss/kit/schema.hpp>
+#include <rlloss/plugin_api.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace rlloss::kit {
+
+enum class AggMode { token_mean, token_sum, seq_mean_token_sum, seq_mean_token_mean, seq_mean_token_sum_norm };
+
+inline constexpr const char* kAggModeNames[] = {"token-mean", "token-sum", "seq-mean-token-sum",
+                                               "seq-mean-token-mean", "seq-mean-token-sum-norm"};
+inline constexpr uint32_t kNumAggModes = 5;
+
+inline AggMode parse_agg_mode(const std::string& name) {
+  for (uint32_t i = 0; i < kNumAggModes; ++i) {
+    if (name == kAggModeNames[i]) return static_cast<AggMode>(i);
+  }
+  fail("unknown loss_agg_mode '" + name + "'");
+}
+
+inline const char* agg_mode_name(AggMode mode) { return kAggModeNames[static_cast<int>(mode)]; }
+
+inline bool divides_by_tokens(AggMode mode) { return mode == AggMode::token_mean; }
+inline bool divides_by_sequences(AggMode mode) {
+  return mode != AggMode::token_mean && mode != AggMode::token_sum;
+}
+
+inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+inline constexpr rlloss_arg_spec agg_mode_arg_spec() {
+  return {sizeof(rlloss_arg_spec), "loss_agg_mode", RLLOSS_ARG_STRING,
+          "how per-token losses become one scalar (verl's agg_loss)", 0, "token-mean", 0, 0, 0, 0,
+          kAggModeNames, kNumAggModes, nullptr};
+}
+
+inline constexpr rlloss_arg_spec loss_scale_factor_arg_spec() {
+  return {sizeof(rlloss_arg_spec), "loss_scale_factor", RLLOSS_ARG_FLOAT,
+          "divisor of seq-mean-token-sum-norm; 0 means T, the response length", 0, nullptr, 0,
+          kInfinity, 1, 0, nullptr, 0, nullptr};
+}
+
+// Counts and the data-parallel factor that turn a mode into weights.
+struct Normalisers {
+  double tokens = 0;     // N_tok: local or global masked-token count
+  double sequences = 0;  // N_seq: local or global non-empty sequence count
+  double dp_size = 1;
+  double scale = 1;  // loss_scale_factor resolved (T when the argument is 0)
+};
+
+inline double sequence_weight(AggMode mode, const Normalisers& n, int64_t length) {
+  const auto per = [&](double count) { return count > 0 ? n.dp_size / count : 0.0; };
+  switch (mode) {
+    case AggMode::token_mean: return per(n.tokens);
+    case AggMode::token_sum: return n.dp_size;
+    case AggMode::seq_mean_token_sum: return per(n.sequences);
+    case AggMode::seq_mean_token_mean: return per(n.sequences) / (static_cast<double>(length) + 1e-8);
+    case AggMode::seq_mean_token_sum_norm: return per(n.sequences) / n.scale;
+  }
+  return 0;
+}
+
+// Checks the host's global counts against the local ones and builds the normalisers.
+inline Normalisers make_normalisers(AggMode mode, int64_t local_tokens, int64_t local_sequences,
+                                    int64_t global_tokens, int64_t global_sequences,
+                                    int64_t dp_size, double loss_scale_factor, int64_t T) {
+  if (dp_size < 1) fail("dp_size must be >= 1, got " + std::to_string(dp_size));
+  if (global_tokens < -1 || global_sequences < -1) {
+    fail("global counts must be >= 0, or -1 for 'not given'; got global_token_count " +
+         std::to_string(global_tokens) + ", global_seq_count " + std::to_string(global_sequences));
+  }
+  if (global_tokens >= 0 && global_tokens < local_tokens) {
+    fail("global_token_count " + std::to_string(global_tokens) +
+         " is smaller than this batch's masked-token count " + std::to_string(local_tokens));
+  }
+  if (global_sequences >= 0 && global_sequences < local_sequences) {
+    fail("global_seq_count " + std::to_string(global_sequences) +
+         " is smaller than this batch's non-empty sequence count " + std::to_string(local_sequences));
+  }
+  if (dp_size > 1 && divides_by_tokens(mode) && global_tokens < 0) {
+    fail("dp_size " + std::to_string(dp_size) + " with loss_agg_mode " + agg_mode_name(mode) +
+         " needs global_token_count (a local count would make the loss mean different things on "
+         "different ranks)");
+  }
+  if (dp_size > 1 && divides_by_sequences(mode) && global_sequences < 0) {
+    fail("dp_size " + std::to_string(dp_size) + " with loss_agg_mode " + agg_mode_name(mode) +
+         " needs global_seq_count (a local count would make the loss mean different things on "
+         "different ranks)");
+  }
+  Normalisers n;
+  n.tokens = static_cast<double>(global_tokens >= 0 ? global_tokens : local_tokens);
+  n.sequences = static_cast<double>(global_sequences >= 0 ? global_sequences : local_sequences);
+  n.dp_size = static_cast<double>(dp_size);
+  n.scale = loss_scale_factor > 0 ? loss_scale_factor : static_cast<double>(T);
+  if (!(n.scale > 0)) n.scale = 1;  // T == 0: an empty batch, no token to scale
+  return n;
+}
+
+}  // namespace rlloss::kit

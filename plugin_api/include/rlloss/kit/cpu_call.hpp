@@ -1,0 +1,34 @@
+// A validated CPU compute call as the fused kernels see it, and the per-ISA kernel entry points.
+#pragma once
+
+#include <rlloss/kit/tensors.hpp>
+
+#include <cstdint>
+
+namespace rlloss::kit {
+
+struct CpuCall {
+  MatrixView log_prob, old_log_prob, advantages, response_mask, is_weights, grad;
+  bool has_is_weights = false;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const double* row_weights = nullptr;  // w_b of the aggregation mode, one per sequence
+  int num_threads = 0;
+};
+
+// Writes grad and adds into sums[0] the weighted loss and into sums[1..K] the metric terms.
+// `instance` is the plugin's rlloss::kit::Instance<Math>.
+using CpuKernelFn = void (*)(const void* instance, const CpuCall& call, double* sums);
+
+// One definition per instruction set, compiled from the same source with different flags.
+namespace isa_generic {
+void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+}
+namespace isa_avx2 {
+void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+}
+namespace isa_avx512 {
+void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+}
+
+}  // namespace rlloss::kit

@@ -1,0 +1,33 @@
+// What create() builds and compute() reads: the loss's parameters in both compute precisions,
+// plus the aggregation settings every loss shares.
+#pragma once
+
+#include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/schema.hpp>
+
+namespace rlloss::kit {
+
+template <class Math>
+struct Instance {
+  typename Math::template Params<float> f32;
+  typename Math::template Params<double> f64;
+  AggMode agg_mode = AggMode::token_mean;
+  double loss_scale_factor = 0;
+
+  explicit Instance(const ResolvedArgs& args)
+      : f32(Math::template make_params<float>(args)),
+        f64(Math::template make_params<double>(args)),
+        agg_mode(parse_agg_mode(args.string("loss_agg_mode"))),
+        loss_scale_factor(args.number("loss_scale_factor")) {}
+
+  template <class C>
+  const typename Math::template Params<C>& params() const {
+    if constexpr (sizeof(C) == sizeof(float)) {
+      return f32;
+    } else {
+      return f64;
+    }
+  }
+};
+
+}  // namespace rlloss::kit

@@ -1,0 +1,256 @@
+// Everything a loss plugin shares: create/compute/destroy around a Math type, tensor validation,
+// the aggregation weights, CPU instruction-set dispatch and the exported table. A plugin supplies
+// only its per-token math and schema (see plugins/sapo/sapo_math.hpp for the contract) and writes
+//   RLLOSS_DEFINE_PLUGIN(MyMath)
+// in one source file, plus one kernel source with RLLOSS_DEFINE_CPU_KERNEL(MyMath).
+#pragma once
+
+#include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/cpu_call.hpp>
+#include <rlloss/kit/error.hpp>
+#include <rlloss/kit/instance.hpp>
+#include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/tensors.hpp>
+#include <rlloss/plugin_api.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace rlloss::kit {
+
+// The CPU kernel for this machine: AVX-512 or AVX2 where present, else the generic build.
+// RLLOSS_CPU_ISA=generic|avx2|avx512 in the environment forces one (for tests and benchmarks).
+inline CpuKernelFn select_cpu_kernel() {
+#if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
+  __builtin_cpu_init();
+  const bool has_avx512 = __builtin_cpu_supports("x86-64-v4");
+  const bool has_avx2 = __builtin_cpu_supports("x86-64-v3");
+  const char* forced = std::getenv("RLLOSS_CPU_ISA");
+  const std::string choice = forced ? forced : "";
+  if (choice == "generic") return isa_generic::cpu_kernel;
+  if (choice == "avx2" && has_avx2) return isa_avx2::cpu_kernel;
+  if ((choice.empty() || choice == "avx512") && has_avx512) return isa_avx512::cpu_kernel;
+  if (has_avx2) return isa_avx2::cpu_kernel;
+#endif
+  return isa_generic::cpu_kernel;
+}
+
+inline const char* cpu_kernel_name(CpuKernelFn kernel) {
+#if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
+  if (kernel == isa_avx512::cpu_kernel) return "avx512";
+  if (kernel == isa_avx2::cpu_kernel) return "avx2";
+#endif
+  (void)kernel;
+  return "generic";
+}
+
+// Masked tokens per sequence; a floating mask must hold only 0 and 1.
+template <class M>
+void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, int64_t* lengths) {
+  for (int64_t b = 0; b < rows; ++b) {
+    const M* row = reinterpret_cast<const M*>(mask.data) + b * mask.row_stride;
+    int64_t length = 0;
+    bool binary = true;
+    for (int64_t t = 0; t < cols; ++t) {
+      const M value = row[t * mask.col_stride];
+      length += value != M(0);
+      binary &= value == M(0) || value == M(1);
+    }
+    if (!binary) {
+      for (int64_t t = 0; t < cols; ++t) {
+        const double value = static_cast<double>(row[t * mask.col_stride]);
+        if (!(value == 0 || value == 1)) {
+          fail("response_mask holds " + format_number(value) + " at [" + std::to_string(b) + ", " +
+               std::to_string(t) + "]; a floating mask must hold only 0 and 1");
+        }
+      }
+    }
+    lengths[b] = length;
+  }
+}
+
+inline void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols,
+                                   int64_t* lengths) {
+  switch (mask.dtype) {
+    case Dtype::byte: return count_sequence_lengths<uint8_t>(mask, rows, cols, lengths);
+    case Dtype::float32: return count_sequence_lengths<float>(mask, rows, cols, lengths);
+    default: return count_sequence_lengths<double>(mask, rows, cols, lengths);
+  }
+}
+
+inline void store_value(const DLTensor& t, int64_t index, double value) {
+  const int64_t stride = t.ndim == 1 && t.strides != nullptr ? t.strides[0] : 1;
+  char* data = tensor_data(t);
+  if (dtype_of(t.dtype) == Dtype::float32) {
+    reinterpret_cast<float*>(data)[index * stride] = static_cast<float>(value);
+  } else {
+    reinterpret_cast<double*>(data)[index * stride] = value;
+  }
+}
+
+// The first version of rlloss_compute_call had every field up to `metrics`.
+inline constexpr size_t kComputeCallMinSize =
+    offsetof(rlloss_compute_call, metrics) + sizeof(DLTensor*);
+
+inline void require_input_dtype(const MatrixView& v, const char* name, Dtype expected) {
+  if (v.dtype != expected) {
+    fail(std::string(name) + " has dtype " + dtype_name(v.dtype) + " but log_prob has " +
+         dtype_name(expected) +
+         "; log_prob, old_log_prob, advantages and rollout_is_weights must share one dtype");
+  }
+}
+
+template <class Math>
+class Plugin {
+ public:
+  static const rlloss_plugin* table() {
+    static const rlloss_plugin kTable = {
+        sizeof(rlloss_plugin),
+        RLLOSS_ABI_VERSION_MAJOR,
+        RLLOSS_ABI_VERSION_MINOR,
+        Math::kName,
+        Math::kVersion,
+        Math::kDescription,
+        RLLOSS_DEVICE_BIT(kDLCPU),
+        Math::kMetricNames,
+        static_cast<uint32_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0])),
+        Math::kArgs,
+        static_cast<uint32_t>(sizeof(Math::kArgs) / sizeof(Math::kArgs[0])),
+        &create,
+        &compute,
+        &destroy,
+    };
+    return &kTable;
+  }
+
+ private:
+  static constexpr int64_t kNumMetrics =
+      static_cast<int64_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0]));
+
+  static rlloss_status create(const rlloss_arg_value* values, uint32_t num_values,
+                              rlloss_instance** out, rlloss_error_buffer* error) {
+    if (out != nullptr) *out = nullptr;
+    return guarded(error, [&] {
+      if (out == nullptr) fail("create: `out` is NULL");
+      const ResolvedArgs args = resolve_create_args(
+          Math::kArgs, static_cast<uint32_t>(sizeof(Math::kArgs) / sizeof(Math::kArgs[0])), values,
+          num_values);
+      auto* instance = new Instance<Math>(args);
+      *out = reinterpret_cast<rlloss_instance*>(instance);
+      write_message(error, Math::warning(args).c_str());
+    });
+  }
+
+  static void destroy(rlloss_instance* instance) {
+    delete reinterpret_cast<Instance<Math>*>(instance);
+  }
+
+  static rlloss_status compute(const rlloss_instance* instance, const rlloss_compute_call* call,
+                               rlloss_error_buffer* error) {
+    return guarded(error, [&] {
+      if (instance == nullptr) fail("compute: instance is NULL");
+      if (call == nullptr) fail("compute: call is NULL");
+      if (call->struct_size < kComputeCallMinSize) {
+        fail("compute: call.struct_size " + std::to_string(call->struct_size) +
+             " is smaller than the first ABI version's " + std::to_string(kComputeCallMinSize));
+      }
+      run(*reinterpret_cast<const Instance<Math>*>(instance), *call);
+    });
+  }
+
+  static void run(const Instance<Math>& instance, const rlloss_compute_call& call) {
+    const DLTensor* log_prob = call.log_prob;
+    if (log_prob == nullptr) fail("log_prob is NULL");
+    if (log_prob->ndim != 2 || log_prob->shape == nullptr) {
+      fail("log_prob must have rank 2 [B, T], got rank " + std::to_string(log_prob->ndim));
+    }
+    const int64_t rows = log_prob->shape[0];
+    const int64_t cols = log_prob->shape[1];
+    if (rows < 0 || cols < 0) fail("log_prob has a negative dimension");
+    const DLDevice device = log_prob->device;
+
+    CpuCall c;
+    c.rows = rows;
+    c.cols = cols;
+    c.num_threads = call.num_threads;
+    c.log_prob = view_matrix(log_prob, "log_prob", rows, cols, device);
+    c.old_log_prob = view_matrix(call.old_log_prob, "old_log_prob", rows, cols, device);
+    c.advantages = view_matrix(call.advantages, "advantages", rows, cols, device);
+    c.response_mask = view_matrix(call.response_mask, "response_mask", rows, cols, device);
+    c.has_is_weights = call.rollout_is_weights != nullptr;
+    if (c.has_is_weights) {
+      c.is_weights = view_matrix(call.rollout_is_weights, "rollout_is_weights", rows, cols, device);
+    }
+    c.grad = view_matrix(call.grad_log_prob, "grad_log_prob", rows, cols, device);
+    check_vector_output(call.loss, "loss", 1, device);
+    if (call.metrics != nullptr) check_vector_output(call.metrics, "metrics", kNumMetrics, device);
+
+    if (device.device_type != kDLCPU && device.device_type != kDLCUDAHost) {
+      fail_unsupported(std::string("plugin '") + Math::kName + "' cannot compute on " +
+                       describe_device(device) + ": this build serves only cpu");
+    }
+    const Dtype dtype = c.log_prob.dtype;
+    if (dtype != Dtype::float32 && dtype != Dtype::float64) {
+      fail_unsupported(std::string("log_prob has dtype ") + dtype_name(dtype) +
+                       "; on cpu the inputs must be float32 or float64");
+    }
+    require_input_dtype(c.old_log_prob, "old_log_prob", dtype);
+    require_input_dtype(c.advantages, "advantages", dtype);
+    if (c.has_is_weights) require_input_dtype(c.is_weights, "rollout_is_weights", dtype);
+    if (c.grad.dtype != dtype) {
+      fail(std::string("grad_log_prob has dtype ") + dtype_name(c.grad.dtype) +
+           " but must have log_prob's dtype " + dtype_name(dtype));
+    }
+    require_distinct_elements(c.grad, "grad_log_prob", rows, cols);
+    const Dtype mask_dtype = c.response_mask.dtype;
+    if (mask_dtype != Dtype::byte && mask_dtype != Dtype::float32 && mask_dtype != Dtype::float64) {
+      fail_unsupported(std::string("response_mask has dtype ") + dtype_name(mask_dtype) +
+                       "; it must be bool, uint8, float32 or float64");
+    }
+
+    std::vector<int64_t> lengths(static_cast<size_t>(rows));
+    count_sequence_lengths(c.response_mask, rows, cols, lengths.data());
+    int64_t tokens = 0;
+    int64_t sequences = 0;
+    for (const int64_t length : lengths) {
+      tokens += length;
+      sequences += length > 0;
+    }
+    const Normalisers normalisers =
+        make_normalisers(instance.agg_mode, tokens, sequences, call.global_token_count,
+                         call.global_seq_count, call.dp_size, instance.loss_scale_factor, cols);
+    std::vector<double> weights(static_cast<size_t>(rows));
+    for (int64_t b = 0; b < rows; ++b) {
+      weights[b] = sequence_weight(instance.agg_mode, normalisers, lengths[b]);
+    }
+    c.row_weights = weights.data();
+
+    std::vector<double> sums(1 + Math::kNumTerms, 0.0);
+    static const CpuKernelFn kernel = select_cpu_kernel();
+    kernel(&instance, c, sums.data());
+
+    store_value(*call.loss, 0, sums[0]);
+    if (call.metrics != nullptr) {
+      double metrics[kNumMetrics > 0 ? kNumMetrics : 1] = {};
+      Math::finalize(sums.data() + 1, static_cast<double>(tokens), metrics);
+      for (int64_t i = 0; i < kNumMetrics; ++i) store_value(*call.metrics, i, metrics[i]);
+    }
+  }
+};
+
+// Masked mean helper for finalize(): 0 when nothing was counted.
+inline double ratio_or_zero(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
+}
+
+}  // namespace rlloss::kit
+
+// Exports the plugin's one entry symbol.
+#define RLLOSS_DEFINE_PLUGIN(MATH)                                                          \
+  extern "C" RLLOSS_EXPORT const rlloss_plugin* rlloss_plugin_entry(uint32_t host_abi_major) { \
+    (void)host_abi_major;                                                                   \
+    return ::rlloss::kit::Plugin<MATH>::table();                                            \
+  }

@@ -1,0 +1,192 @@
+/*
+ * rlloss plugin ABI: the only contract between a host and a policy-loss plugin.
+ *
+ * Plain C (C99 and C++), fixed-width integers, no C++ types, no exceptions. A plugin is a shared
+ * library exporting one symbol, RLLOSS_ENTRY_SYMBOL, of type rlloss_entry_fn. It returns a pointer
+ * to a static, const rlloss_plugin table that lives as long as the library stays mapped (hosts never
+ * unmap a plugin while the process runs).
+ *
+ * Evolution: every struct crossing the boundary starts with `struct_size` (the size in bytes of the
+ * struct as its writer compiled it). Fields are only ever appended. A reader must check
+ * `struct_size` before touching a field past the first ones it knows were always there, and must
+ * treat a missing trailing field as its documented default. A new ABI major means an incompatible
+ * change; hosts refuse plugins of another major. A new minor only appends.
+ *
+ * Arrays of versioned structs (the schema's rlloss_arg_spec array, the rlloss_arg_value array given
+ * to `create`) are strided by their first element's `struct_size`, not by the reader's sizeof, so a
+ * reader built against another minor still finds element i.
+ *
+ * Ownership: "borrowed" means valid only during the call, never stored; whoever allocates, frees.
+ * Strings are UTF-8, NUL-terminated.
+ *
+ * Threading: the plugin table and its metadata are immutable. `create` and `destroy` may be called
+ * from any thread. An instance is immutable after `create`, so `compute` may be called on one
+ * instance from many threads at once; `destroy` must not race with `compute` on that instance.
+ */
+#ifndef RLLOSS_PLUGIN_API_H_
+#define RLLOSS_PLUGIN_API_H_
+
+#include <dlpack/dlpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version. The host passes its major to the entry point; the table reports the plugin's. */
+#define RLLOSS_ABI_VERSION_MAJOR 1
+#define RLLOSS_ABI_VERSION_MINOR 0
+
+/* Name of the one exported entry symbol, and the macro a plugin uses to export it. */
+#define RLLOSS_ENTRY_SYMBOL "rlloss_plugin_entry"
+#if defined(_WIN32)
+#define RLLOSS_EXPORT __declspec(dllexport)
+#else
+#define RLLOSS_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Status codes returned by every call that can fail. RLLOSS_OK is zero. */
+typedef int32_t rlloss_status;
+#define RLLOSS_OK 0
+#define RLLOSS_ERROR_INVALID_ARGUMENT 1 /* bad argument value, bad tensor, bad call */
+#define RLLOSS_ERROR_UNSUPPORTED 2      /* valid request the plugin cannot serve (dtype, device) */
+#define RLLOSS_ERROR_DEVICE 3           /* a device runtime failed (CUDA error, no device) */
+#define RLLOSS_ERROR_INTERNAL 4         /* anything else, including a caught C++ exception */
+
+/* Error message buffer: owned by the caller, filled (NUL-terminated, truncated to `capacity`)
+ * by the plugin when a call fails. `data` may be NULL when `capacity` is 0. */
+typedef struct rlloss_error_buffer {
+  uint32_t struct_size;
+  char *data;
+  uint64_t capacity;
+} rlloss_error_buffer;
+
+/* Devices a plugin serves: a bit mask of (1 << DLDeviceType), e.g. RLLOSS_DEVICE_BIT(kDLCPU). */
+#define RLLOSS_DEVICE_BIT(dl_device_type) (UINT64_C(1) << (dl_device_type))
+
+/* Argument types of the schema. Numbers cross as double; INT and BOOL values must be integral
+ * (BOOL: 0 or 1). STRING values cross as `const char *`. */
+typedef int32_t rlloss_arg_type;
+#define RLLOSS_ARG_FLOAT 1
+#define RLLOSS_ARG_INT 2
+#define RLLOSS_ARG_BOOL 3
+#define RLLOSS_ARG_STRING 4
+
+/* One declared argument. Static data of the plugin, valid while the library is mapped. */
+typedef struct rlloss_arg_spec {
+  uint32_t struct_size;
+  const char *name;           /* identifier, the YAML key (e.g. "tau_pos") */
+  rlloss_arg_type type;       /* RLLOSS_ARG_* */
+  const char *doc;            /* one-line description for `list` */
+  double default_number;      /* default of FLOAT, INT and BOOL arguments */
+  const char *default_string; /* default of STRING arguments (one of `choices` if any); else NULL */
+  /* Allowed range of FLOAT and INT values: [min, max], each end open when its flag is 0.
+   * Use -HUGE_VAL / HUGE_VAL for an unbounded end. NaN is never allowed. */
+  double min_value;
+  double max_value;
+  uint32_t min_inclusive;
+  uint32_t max_inclusive;
+  /* Allowed values of a STRING argument; NULL with num_choices 0 means any string. */
+  const char *const *choices;
+  uint32_t num_choices;
+  /* When non-NULL: the name of another argument of the same type whose resolved value is this
+   * argument's default when the caller does not set it (clip_ratio_low defaults to clip_ratio). */
+  const char *default_from;
+} rlloss_arg_spec;
+
+/* One argument value passed to `create`. Borrowed for the call. */
+typedef struct rlloss_arg_value {
+  uint32_t struct_size;
+  const char *name;
+  rlloss_arg_type type;
+  double number;      /* FLOAT, INT, BOOL */
+  const char *string; /* STRING */
+} rlloss_arg_value;
+
+/* Opaque loss instance, created by `create`, freed by `destroy`. */
+typedef struct rlloss_instance rlloss_instance;
+
+/* One compute call. Every tensor is borrowed for the call only.
+ *
+ * Inputs, all [B, T] (any strides >= 0, on one device, no byte_offset restrictions):
+ *   log_prob, old_log_prob, advantages: one floating dtype shared by all three;
+ *   response_mask: bool, uint8, or a floating dtype holding only 0 and 1;
+ *   rollout_is_weights: optional (NULL), same dtype as log_prob; multiplies the per-token loss.
+ * Values in masked positions (mask 0) are never read into any result, even NaN or inf.
+ *
+ * Normalisers (see the aggregation modes in the plugin's `loss_agg_mode` doc):
+ *   global_token_count: masked tokens over all data-parallel ranks, or -1 to use the local count;
+ *   global_seq_count: sequences with at least one masked token over all ranks, or -1 for local;
+ *   dp_size: number of data-parallel ranks (>= 1); the loss is multiplied by it so that the mean of
+ *   the ranks' gradients equals the single-process gradient. dp_size > 1 requires the global count
+ *   the aggregation mode divides by.
+ *
+ * Outputs, allocated by the caller on the inputs' device, written by the plugin:
+ *   loss: float32 or float64, 0-d or shape [1]; the aggregated scalar loss;
+ *   grad_log_prob: optional (NULL), [B, T], the dtype of log_prob: d loss / d log_prob, zero in
+ *   masked positions;
+ *   metrics: optional (NULL), float32 or float64, shape [num_metrics], in the order of the
+ *   plugin's `metric_names`; rank-local values.
+ * On failure nothing is written to any output.
+ *
+ * stream: for CUDA tensors the cudaStream_t to run on (NULL: the default stream); ignored on CPU.
+ * num_threads: CPU threads to use; 0 means the plugin's default. Results never depend on it. */
+typedef struct rlloss_compute_call {
+  uint32_t struct_size;
+  const DLTensor *log_prob;
+  const DLTensor *old_log_prob;
+  const DLTensor *advantages;
+  const DLTensor *response_mask;
+  const DLTensor *rollout_is_weights;
+  int64_t global_token_count;
+  int64_t global_seq_count;
+  int64_t dp_size;
+  int32_t num_threads;
+  void *stream;
+  DLTensor *loss;
+  DLTensor *grad_log_prob;
+  DLTensor *metrics;
+} rlloss_compute_call;
+
+/* The plugin table. Static and const; the first four fields keep their place in every ABI major,
+ * so a host can always read the plugin's version before refusing it. */
+typedef struct rlloss_plugin {
+  uint32_t struct_size;
+  uint32_t abi_major;        /* RLLOSS_ABI_VERSION_MAJOR the plugin was built against */
+  uint32_t abi_minor;        /* RLLOSS_ABI_VERSION_MINOR the plugin was built against */
+  const char *name;          /* the loss_mode: an identifier, unique among loaded plugins */
+  const char *version;       /* the plugin's own version, e.g. "1.0.0" */
+  const char *description;   /* one line */
+  uint64_t devices;          /* RLLOSS_DEVICE_BIT mask of devices served in this build */
+  const char *const *metric_names;
+  uint32_t num_metrics;
+  const rlloss_arg_spec *args; /* the argument schema */
+  uint32_t num_args;
+
+  /* Validates `values` against the schema (unknown name, wrong type, out of range, NaN: error;
+   * a declared argument not given takes its default) and creates an instance in `*out`.
+   * `values` may be NULL when `num_values` is 0. On failure `*out` is set to NULL. On success
+   * the plugin may leave a warning (e.g. a questionable but legal setting) in `error`, for the
+   * host to log; the host clears the buffer before the call. */
+  rlloss_status (*create)(const rlloss_arg_value *values, uint32_t num_values,
+                          rlloss_instance **out, rlloss_error_buffer *error);
+
+  /* Computes loss, gradient and metrics for one batch; see rlloss_compute_call. Thread-safe. */
+  rlloss_status (*compute)(const rlloss_instance *instance, const rlloss_compute_call *call,
+                           rlloss_error_buffer *error);
+
+  /* Frees an instance made by `create`. NULL is a no-op. */
+  void (*destroy)(rlloss_instance *instance);
+} rlloss_plugin;
+
+/* Type of the exported entry symbol. `host_abi_major` is the host's RLLOSS_ABI_VERSION_MAJOR.
+ * Returns the plugin's static table (never freed), or NULL if the plugin cannot initialise.
+ * The host compares `abi_major` itself and refuses a mismatch. Must not throw. */
+typedef const rlloss_plugin *(*rlloss_entry_fn)(uint32_t host_abi_major);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* RLLOSS_PLUGIN_API_H_ */

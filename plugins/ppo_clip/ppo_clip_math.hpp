@@ -1,0 +1,95 @@
+// Clipped PPO with dual clip, as verl's `vanilla` policy loss: the per-token math and the schema.
+// See plugins/sapo/sapo_math.hpp for what a Math type provides.
+#pragma once
+
+#include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/plugin.hpp>
+
+#include <string>
+
+namespace rlloss::ppo_clip {
+
+using kit::kInfinity;
+
+struct PpoClipMath {
+  static constexpr const char* kName = "ppo_clip";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kDescription =
+      "clipped PPO surrogate with dual clip for negative advantages (verl's vanilla)";
+
+  static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "pg_clipfrac_lower",
+                                                 "ratio_mean"};
+
+  static constexpr rlloss_arg_spec kArgs[] = {
+      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
+       "clip range epsilon; the ratio is clipped to [1 - low, 1 + high]", 0.2, nullptr, 0, 1, 1, 0,
+       nullptr, 0, nullptr},
+      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
+       "lower clip range; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0, nullptr, 0,
+       "clip_ratio"},
+      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
+       "upper clip range; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity, 1, 0, nullptr, 0,
+       "clip_ratio"},
+      {sizeof(rlloss_arg_spec), "clip_ratio_c", RLLOSS_ARG_FLOAT,
+       "dual-clip bound: for negative advantages the loss is at most -A * clip_ratio_c", 3.0,
+       nullptr, 1, kInfinity, 0, 0, nullptr, 0, nullptr},
+      kit::agg_mode_arg_spec(),
+      kit::loss_scale_factor_arg_spec(),
+  };
+
+  template <class C>
+  struct Params {
+    C ratio_low, ratio_high, clip_ratio_c;
+  };
+
+  template <class C>
+  static Params<C> make_params(const kit::ResolvedArgs& args) {
+    return {C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high")),
+            C(args.number("clip_ratio_c"))};
+  }
+
+  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+
+  enum Term { kNegLogRatio, kClipped, kClippedLower, kRatio, kNumTermsEnum };
+  static constexpr int kNumTerms = kNumTermsEnum;
+
+  template <class C>
+  struct Token {
+    C loss;
+    C dloss;
+    C terms[kNumTerms];
+  };
+
+  // l1 = -A r, l2 = -A clip(r, 1 - low, 1 + high), l = max(l1, l2); for A < 0 also
+  // l = min(l, -A c). The gradient follows the branch autograd takes.
+  template <class C>
+  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
+                                             C advantage) {
+    const C raw = log_prob - old_log_prob;
+    const C log_ratio = kit::max_value(kit::min_value(raw, C(20)), C(-20));
+    const C passes = raw >= C(-20) && raw <= C(20) ? C(1) : C(0);
+    const C ratio = kit::fast_exp(log_ratio);
+    const C clipped_ratio = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
+    const C unclipped_loss = -advantage * ratio;
+    const C clipped_loss = -advantage * clipped_ratio;
+    const bool clip_active = clipped_loss > unclipped_loss;
+    const C clip1 = clip_active ? clipped_loss : unclipped_loss;
+    const C dual_bound = -advantage * p.clip_ratio_c;
+    const bool dual_active = advantage < C(0) && clip1 > dual_bound;
+    Token<C> t;
+    t.loss = dual_active ? dual_bound : clip1;
+    t.dloss = clip_active || dual_active ? C(0) : -advantage * ratio * passes;
+    t.terms[kNegLogRatio] = -log_ratio;
+    t.terms[kClipped] = clip_active ? C(1) : C(0);
+    t.terms[kClippedLower] = dual_active ? C(1) : C(0);
+    t.terms[kRatio] = ratio;
+    return t;
+  }
+
+  static void finalize(const double* sums, double tokens, double* metrics) {
+    for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
+  }
+};
+
+}  // namespace rlloss::ppo_clip

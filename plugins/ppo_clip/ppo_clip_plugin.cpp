@@ -1,0 +1,3 @@
+#include "ppo_clip_math.hpp"
+
+RLLOSS_DEFINE_PLUGIN(rlloss::ppo_clip::PpoClipMath)

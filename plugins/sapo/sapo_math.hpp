@@ -1,0 +1,129 @@
+// SAPO (Soft Adaptive Policy Optimization, arXiv 2511.20347): the per-token math and the schema.
+//
+// A Math type is all a plugin writes; the kit (rlloss/kit/plugin.hpp) does the rest. It provides
+// kName, kVersion, kDescription, kMetricNames, kArgs, kNumTerms, Params<C>, make_params<C>(),
+// warning(), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked token) and
+// finalize() (metric values from the summed terms and the masked-token count).
+#pragma once
+
+#include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/plugin.hpp>
+
+#include <string>
+
+namespace rlloss::sapo {
+
+using kit::kInfinity;
+
+struct SapoMath {
+  static constexpr const char* kName = "sapo";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kDescription =
+      "Soft Adaptive Policy Optimization: a sigmoid gate on the importance ratio instead of a hard "
+      "clip (arXiv 2511.20347)";
+
+  static constexpr const char* kMetricNames[] = {
+      "ppo_kl",           "gate_mean",  "gate_pos_mean", "gate_neg_mean",
+      "grad_weight_mean", "ratio_mean", "pos_adv_frac",  "pg_clipfrac"};
+
+  static constexpr rlloss_arg_spec kArgs[] = {
+      {sizeof(rlloss_arg_spec), "tau_pos", RLLOSS_ARG_FLOAT,
+       "gate temperature for tokens with positive advantage", 1.0, nullptr, 0, kInfinity, 0, 0,
+       nullptr, 0, nullptr},
+      {sizeof(rlloss_arg_spec), "tau_neg", RLLOSS_ARG_FLOAT,
+       "gate temperature for tokens with zero or negative advantage", 1.05, nullptr, 0, kInfinity,
+       0, 0, nullptr, 0, nullptr},
+      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
+       "PPO clip range, only for the pg_clipfrac metric (what PPO would have clipped)", 0.2,
+       nullptr, 0, 1, 1, 0, nullptr, 0, nullptr},
+      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
+       "lower PPO clip range for pg_clipfrac; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0,
+       nullptr, 0, "clip_ratio"},
+      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
+       "upper PPO clip range for pg_clipfrac; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity,
+       1, 0, nullptr, 0, "clip_ratio"},
+      kit::agg_mode_arg_spec(),
+      kit::loss_scale_factor_arg_spec(),
+  };
+
+  template <class C>
+  struct Params {
+    C tau_pos, tau_neg, four_over_tau_pos, four_over_tau_neg, clip_low, clip_high;
+  };
+
+  template <class C>
+  static Params<C> make_params(const kit::ResolvedArgs& args) {
+    const double tau_pos = args.number("tau_pos");
+    const double tau_neg = args.number("tau_neg");
+    return {C(tau_pos),       C(tau_neg),
+            C(4.0 / tau_pos), C(4.0 / tau_neg),
+            C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high"))};
+  }
+
+  static std::string warning(const kit::ResolvedArgs& args) {
+    const double tau_pos = args.number("tau_pos");
+    const double tau_neg = args.number("tau_neg");
+    if (tau_neg >= tau_pos) return "";
+    return "sapo: tau_neg " + kit::format_number(tau_neg) + " < tau_pos " +
+           kit::format_number(tau_pos) +
+           ": the paper keeps tau_neg > tau_pos so negative-advantage gradients decay faster "
+           "off-policy";
+  }
+
+  enum Term { kNegLogRatio, kGate, kGatePos, kPos, kGateNeg, kNeg, kGradWeight, kRatio, kClipped,
+              kNumTermsEnum };
+  static constexpr int kNumTerms = kNumTermsEnum;
+
+  template <class C>
+  struct Token {
+    C loss;
+    C dloss;
+    C terms[kNumTerms];
+  };
+
+  // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
+  // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp).
+  template <class C>
+  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
+                                             C advantage) {
+    const C raw = log_prob - old_log_prob;
+    const C log_ratio = kit::max_value(kit::min_value(raw, C(20)), C(-20));
+    const C passes = raw >= C(-20) && raw <= C(20) ? C(1) : C(0);
+    const C ratio = kit::fast_exp(log_ratio);
+    const bool positive = advantage > C(0);
+    const bool negative = advantage < C(0);
+    const C tau = positive ? p.tau_pos : p.tau_neg;
+    const auto sigmoid = kit::sigmoid_pair(tau * (ratio - C(1)));
+    const C gate = sigmoid.s * (positive ? p.four_over_tau_pos : p.four_over_tau_neg);
+    const C grad_weight = C(4) * sigmoid.s * sigmoid.one_minus_s * ratio;
+    const bool clipped = (positive && ratio > p.clip_high) || (negative && ratio < p.clip_low);
+    Token<C> t;
+    t.loss = -gate * advantage;
+    t.dloss = -advantage * grad_weight * passes;
+    t.terms[kNegLogRatio] = -log_ratio;
+    t.terms[kGate] = gate;
+    t.terms[kGatePos] = positive ? gate : C(0);
+    t.terms[kPos] = positive ? C(1) : C(0);
+    t.terms[kGateNeg] = negative ? gate : C(0);
+    t.terms[kNeg] = negative ? C(1) : C(0);
+    t.terms[kGradWeight] = grad_weight;
+    t.terms[kRatio] = ratio;
+    t.terms[kClipped] = clipped ? C(1) : C(0);
+    return t;
+  }
+
+  static void finalize(const double* sums, double tokens, double* metrics) {
+    using kit::ratio_or_zero;
+    metrics[0] = ratio_or_zero(sums[kNegLogRatio], tokens);
+    metrics[1] = ratio_or_zero(sums[kGate], tokens);
+    metrics[2] = ratio_or_zero(sums[kGatePos], sums[kPos]);
+    metrics[3] = ratio_or_zero(sums[kGateNeg], sums[kNeg]);
+    metrics[4] = ratio_or_zero(sums[kGradWeight], tokens);
+    metrics[5] = ratio_or_zero(sums[kRatio], tokens);
+    metrics[6] = ratio_or_zero(sums[kPos], tokens);
+    metrics[7] = ratio_or_zero(sums[kClipped], tokens);
+  }
+};
+
+}  // namespace rlloss::sapo

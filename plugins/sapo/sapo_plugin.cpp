@@ -1,0 +1,3 @@
+#include "sapo_math.hpp"
+
+RLLOSS_DEFINE_PLUGIN(rlloss::sapo::SapoMath)

@@ -1,0 +1,109 @@
+// Host side: finding, loading and instantiating loss plugins.
+//
+// Libraries are loaded with RTLD_NOW | RTLD_LOCAL and never unmapped while the process runs (a
+// plugin's CUDA fatbin may still be registered; metadata pointers must stay valid). A Loss holds a
+// shared reference to its plugin's entry.
+#pragma once
+
+#include <rlloss/kit/schema.hpp>
+#include <rlloss/plugin_api.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace rlloss {
+
+// Every error the registry, the YAML reader or a plugin call reports to the host.
+class RegistryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One loaded plugin library: its table (static in the library) and where it came from.
+class LoadedPlugin {
+ public:
+  LoadedPlugin(const rlloss_plugin* table, std::filesystem::path path);
+
+  const rlloss_plugin& table() const { return *table_; }
+  const std::filesystem::path& path() const { return path_; }
+  std::string name() const { return table_->name; }
+  std::string version() const { return table_->version ? table_->version : ""; }
+  std::string description() const { return table_->description ? table_->description : ""; }
+  std::vector<std::string> device_names() const;  // e.g. {"cpu", "cuda"}
+  std::vector<std::string> metric_names() const;
+  std::vector<const rlloss_arg_spec*> args() const;
+  const rlloss_arg_spec* find_arg(const std::string& name) const;
+
+ private:
+  const rlloss_plugin* table_;
+  std::filesystem::path path_;
+};
+
+// A created loss instance; immutable and safe to call from many threads.
+class Loss {
+ public:
+  Loss(std::shared_ptr<const LoadedPlugin> plugin, kit::ResolvedArgs args);
+  ~Loss();
+  Loss(const Loss&) = delete;
+  Loss& operator=(const Loss&) = delete;
+
+  const LoadedPlugin& plugin() const { return *plugin_; }
+  std::string name() const { return plugin_->name(); }
+  const kit::ResolvedArgs& args() const { return args_; }
+  std::vector<std::string> metric_names() const { return plugin_->metric_names(); }
+
+  // Calls the plugin; throws RegistryError with the plugin's message on failure.
+  void compute(const rlloss_compute_call& call) const;
+
+ private:
+  std::shared_ptr<const LoadedPlugin> plugin_;
+  kit::ResolvedArgs args_;  // every declared argument's value, as passed to create
+  rlloss_instance* instance_ = nullptr;
+};
+
+class Registry {
+ public:
+  Registry() = default;
+
+  // RLLOSS_PLUGIN_PATH (colon-separated), then `extra_dirs`, then the build's and the install's
+  // default plugin directories (those that exist).
+  static std::vector<std::filesystem::path> search_path(
+      const std::vector<std::filesystem::path>& extra_dirs = {});
+
+  // Loads every plugin in each directory of search_path(extra_dirs). A directory named in
+  // `extra_dirs` or RLLOSS_PLUGIN_PATH that does not exist is an error.
+  void load_search_path(const std::vector<std::filesystem::path>& extra_dirs = {});
+
+  // Loads every plugin in `dir`. Files that are not plugins (no rlloss_plugin_entry in .dynsym,
+  // not ELF, another ABI major, a broken table) are skipped with a logged reason. Two plugins
+  // with one name are an error naming both files. Returns how many plugins were added.
+  size_t load_directory(const std::filesystem::path& dir);
+
+  // Loads one library; any problem is an error naming the file and the reason.
+  std::shared_ptr<const LoadedPlugin> load_file(const std::filesystem::path& file);
+
+  // Loaded plugins, sorted by name.
+  std::vector<std::shared_ptr<const LoadedPlugin>> plugins() const;
+  std::vector<std::string> names() const;
+  std::shared_ptr<const LoadedPlugin> find(const std::string& name) const;  // null if absent
+  // Throws RegistryError listing the loaded names when `name` is not loaded.
+  std::shared_ptr<const LoadedPlugin> get(const std::string& name) const;
+
+  // Creates a loss from fully resolved arguments (see loss_config.hpp for YAML and overrides).
+  std::shared_ptr<Loss> create(const std::string& name, const kit::ResolvedArgs& args) const;
+  // Creates a loss with every argument at its schema default.
+  std::shared_ptr<Loss> create_default(const std::string& name) const;
+
+ private:
+  void add(std::shared_ptr<const LoadedPlugin> plugin);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const LoadedPlugin>> by_name_;
+};
+
+}  // namespace rlloss

@@ -1,0 +1,43 @@
+// The LibTorch binding: a plugin loss as a torch::autograd::Function.
+//
+// forward calls the plugin once (loss and d loss / d log_prob together) and saves the gradient;
+// backward returns the saved gradient times the incoming one. Only log_prob gets a gradient.
+#pragma once
+
+#include <rlloss/registry.hpp>
+
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace rlloss {
+
+struct LossNormalisers {
+  int64_t global_token_count = -1;  // -1: use this batch's count
+  int64_t global_seq_count = -1;
+  int64_t dp_size = 1;
+};
+
+struct LossInputs {
+  torch::Tensor log_prob;      // [B, T], float32 or float64 (requires_grad for training)
+  torch::Tensor old_log_prob;  // [B, T], same dtype
+  torch::Tensor advantages;    // [B, T], same dtype
+  torch::Tensor response_mask; // [B, T], bool, uint8 or floating 0/1
+  std::optional<torch::Tensor> rollout_is_weights;
+  LossNormalisers normalisers;
+  int num_threads = 0;  // 0: the plugin's default
+};
+
+struct LossOutput {
+  torch::Tensor loss;  // 0-d, differentiable w.r.t. inputs.log_prob, dtype of log_prob
+  std::map<std::string, torch::Tensor> metrics;  // 0-d float64 tensors
+};
+
+LossOutput compute_loss(const Loss& loss, const LossInputs& inputs);
+
+// A DLTensor describing `t` (no copy); valid while `t` is alive and unchanged.
+DLTensor dlpack_view(const torch::Tensor& t);
+
+}  // namespace rlloss

@@ -1,0 +1,93 @@
+#include "elf_inspect.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace rlloss::detail {
+namespace {
+
+#if defined(__x86_64__)
+constexpr int kHostMachine = EM_X86_64;
+#elif defined(__aarch64__)
+constexpr int kHostMachine = EM_AARCH64;
+#else
+constexpr int kHostMachine = EM_NONE;
+#endif
+
+class FileHandle {
+ public:
+  explicit FileHandle(int fd) : fd_(fd) {}
+  ~FileHandle() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class ElfHandle {
+ public:
+  explicit ElfHandle(Elf* elf) : elf_(elf) {}
+  ~ElfHandle() {
+    if (elf_ != nullptr) elf_end(elf_);
+  }
+  ElfHandle(const ElfHandle&) = delete;
+  ElfHandle& operator=(const ElfHandle&) = delete;
+  Elf* get() const { return elf_; }
+
+ private:
+  Elf* elf_;
+};
+
+ElfVerdict reject(std::string reason) { return {false, std::move(reason)}; }
+
+bool defines_symbol(Elf* elf, Elf_Scn* section, const GElf_Shdr& header, const std::string& name) {
+  Elf_Data* data = elf_getdata(section, nullptr);
+  if (data == nullptr || header.sh_entsize == 0) return false;
+  const size_t count = header.sh_size / header.sh_entsize;
+  for (size_t i = 0; i < count; ++i) {
+    GElf_Sym symbol;
+    if (gelf_getsym(data, static_cast<int>(i), &symbol) == nullptr) continue;
+    if (symbol.st_shndx == SHN_UNDEF) continue;
+    const char* symbol_name = elf_strptr(elf, header.sh_link, symbol.st_name);
+    if (symbol_name != nullptr && name == symbol_name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ElfVerdict inspect_plugin_file(const std::filesystem::path& file, const std::string& entry_symbol) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return reject("libelf is unusable");
+  FileHandle fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return reject(std::string("cannot open: ") + std::strerror(errno));
+  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
+  if (elf.get() == nullptr || elf_kind(elf.get()) != ELF_K_ELF) return reject("not an ELF file");
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf.get(), &ehdr) == nullptr) return reject("unreadable ELF header");
+  if (ehdr.e_type != ET_DYN) return reject("not an ELF shared object");
+  if (ehdr.e_machine != kHostMachine) {
+    return reject("ELF machine " + std::to_string(ehdr.e_machine) + " is not this host's (" +
+                  std::to_string(kHostMachine) + ")");
+  }
+  bool has_dynsym = false;
+  for (Elf_Scn* section = elf_nextscn(elf.get(), nullptr); section != nullptr;
+       section = elf_nextscn(elf.get(), section)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(section, &header) == nullptr || header.sh_type != SHT_DYNSYM) continue;
+    has_dynsym = true;
+    if (defines_symbol(elf.get(), section, header, entry_symbol)) return {true, ""};
+  }
+  if (!has_dynsym) return reject("no .dynsym section (truncated or not a shared library)");
+  return reject("does not export " + entry_symbol + " (not an rlloss plugin)");
+}
+
+}  // namespace rlloss::detail
