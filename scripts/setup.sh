@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rlloss needs (when missing) and builds it into ./build.
+# Usage: scripts/setup.sh            (BUILD_DIR and CMAKE_ARGS may be set in the environment)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ pkg-config binutils libtorch-dev libboost-dev
+  libboost-filesystem-dev libyaml-cpp-dev libspdlog-dev libcli11-dev libdlpack-dev libelf-dev
+  libgtest-dev libgmock-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+build_dir=${BUILD_DIR:-build}
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRLLOSS_WERROR=ON ${CMAKE_ARGS:-}
+cmake --build "$build_dir" -j "$(nproc)"
