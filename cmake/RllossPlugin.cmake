@@ -1,12 +1,13 @@
 set(RLLOSS_PLUGIN_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
 
-# rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [OUTPUT_DIRECTORY <dir>])
+# rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [OUTPUT_DIRECTORY <dir>]
+#                   [NO_INSTALL])
 #
 # Builds lib<target>.so (target rlloss_<name>) from the plugin's sources plus its CPU kernel source
 # compiled once per instruction set (generic x86-64, x86-64-v3 with AVX2, x86-64-v4 with AVX-512)
 # for run-time dispatch. Only the entry symbol is exported.
 function(rlloss_add_plugin name)
-  cmake_parse_arguments(ARG "" "KERNEL_SOURCE;OUTPUT_DIRECTORY" "PLUGIN_SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "KERNEL_SOURCE;OUTPUT_DIRECTORY" "PLUGIN_SOURCES" ${ARGN})
   set(target rlloss_${name})
   if(NOT ARG_OUTPUT_DIRECTORY)
     set(ARG_OUTPUT_DIRECTORY ${RLLOSS_PLUGIN_OUTPUT_DIR})
@@ -44,5 +45,7 @@ function(rlloss_add_plugin name)
   target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined
                       -Wl,--version-script=${RLLOSS_PLUGIN_EXPORTS_MAP})
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${RLLOSS_PLUGIN_EXPORTS_MAP})
-  install(TARGETS ${target} LIBRARY DESTINATION ${RLLOSS_INSTALL_PLUGIN_DIR})
+  if(NOT ARG_NO_INSTALL)  # test plugins are never installed
+    install(TARGETS ${target} LIBRARY DESTINATION ${RLLOSS_INSTALL_PLUGIN_DIR})
+  endif()
 endfunction()

@@ -188,9 +188,12 @@ void Registry::load_search_path(const std::vector<fs::path>& extra_dirs) {
     Registry defaults;
     defaults.load_directory(dirs[i]);
     for (const auto& plugin : defaults.plugins()) {
-      if (find(plugin->name())) {
-        spdlog::info("plugin '{}' in {} is shadowed by {}", plugin->name(),
-                     plugin->path().string(), find(plugin->name())->path().string());
+      if (const auto named = find(plugin->name())) {
+        // The default directory may also be named explicitly: then it is the same file.
+        if (named->path() != plugin->path()) {
+          spdlog::info("plugin '{}' in {} is shadowed by {}", plugin->name(),
+                       plugin->path().string(), named->path().string());
+        }
         continue;
       }
       add(plugin);
@@ -207,7 +210,8 @@ size_t Registry::load_directory(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir, error)) files.push_back(entry.path());
   if (error) throw RegistryError("cannot list plugin directory " + dir.string() + ": " + error.message());
   std::sort(files.begin(), files.end());
-  size_t added = 0;
+  // load_file returns the plugin already loaded from the same file; count only new ones.
+  const size_t loaded_before = names().size();
   for (const fs::path& file : files) {
     if (!looks_like_shared_library(file)) {
       spdlog::debug("skipping {}: not named like a shared library (*.so)", file.string());
@@ -223,17 +227,14 @@ size_t Registry::load_directory(const fs::path& dir) {
       spdlog::info("skipping {}: {}", file.string(), verdict.reason);
       continue;
     }
-    std::shared_ptr<const LoadedPlugin> plugin;
     try {
-      plugin = load_file(file);
+      load_file(file);
     } catch (const RegistryError& e) {
       if (std::string(e.what()).rfind("two plugins named", 0) == 0) throw;
       spdlog::warn("skipping {}", e.what());
-      continue;
     }
-    if (plugin) ++added;
   }
-  return added;
+  return names().size() - loaded_before;
 }
 
 std::shared_ptr<const LoadedPlugin> Registry::load_file(const fs::path& file) {

@@ -1,0 +1,3 @@
+#include "toy_math.hpp"
+
+RLLOSS_DEFINE_PLUGIN(rlloss::test::ToyMath)
