@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace rlloss::detail {
 namespace {
@@ -49,18 +50,20 @@ class ElfHandle {
 
 ElfVerdict reject(std::string reason) { return {false, std::move(reason)}; }
 
-bool defines_symbol(Elf* elf, Elf_Scn* section, const GElf_Shdr& header, const std::string& name) {
+// The defined symbol called `name` in one symbol table, if any.
+std::optional<GElf_Sym> defined_symbol(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,
+                                       const std::string& name) {
   Elf_Data* data = elf_getdata(section, nullptr);
-  if (data == nullptr || header.sh_entsize == 0) return false;
+  if (data == nullptr || header.sh_entsize == 0) return std::nullopt;
   const size_t count = header.sh_size / header.sh_entsize;
   for (size_t i = 0; i < count; ++i) {
     GElf_Sym symbol;
     if (gelf_getsym(data, static_cast<int>(i), &symbol) == nullptr) continue;
     if (symbol.st_shndx == SHN_UNDEF) continue;
     const char* symbol_name = elf_strptr(elf, header.sh_link, symbol.st_name);
-    if (symbol_name != nullptr && name == symbol_name) return true;
+    if (symbol_name != nullptr && name == symbol_name) return symbol;
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -84,7 +87,15 @@ ElfVerdict inspect_plugin_file(const std::filesystem::path& file, const std::str
     GElf_Shdr header;
     if (gelf_getshdr(section, &header) == nullptr || header.sh_type != SHT_DYNSYM) continue;
     has_dynsym = true;
-    if (defines_symbol(elf.get(), section, header, entry_symbol)) return {true, ""};
+    if (const auto symbol = defined_symbol(elf.get(), section, header, entry_symbol)) {
+      // Calling a data symbol would crash the host instead of skipping the file.
+      const int type = GELF_ST_TYPE(symbol->st_info);
+      if (type != STT_FUNC && type != STT_GNU_IFUNC) {
+        return reject("exports " + entry_symbol + " but not as a function (ELF symbol type " +
+                      std::to_string(type) + ")");
+      }
+      return {true, ""};
+    }
   }
   if (!has_dynsym) return reject("no .dynsym section (truncated or not a shared library)");
   return reject("does not export " + entry_symbol + " (not an rlloss plugin)");

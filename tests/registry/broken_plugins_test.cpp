@@ -31,6 +31,8 @@ struct BrokenFile {
 
 const BrokenFile kBrokenFiles[] = {
     {"no_entry_symbol", "librlloss_test_no_entry.so", "does not export rlloss_plugin_entry", ""},
+    {"entry_is_data", "librlloss_test_data_entry.so",
+     "exports rlloss_plugin_entry but not as a function", ""},
     {"entry_returns_null", "librlloss_test_null_entry.so", "its entry point returned NULL", ""},
     {"abi_major_99", "librlloss_test_abi_major_99.so", "built for rlloss ABI 99.0",
      "this host speaks ABI 1.0"},
@@ -109,7 +111,8 @@ TEST(MixedPluginDirectory, FilesNotNamedLikeLibrariesAreIgnoredQuietly) {
 TEST(MixedPluginDirectory, FilesWithoutTheEntrySymbolAreNeverMapped) {
   Registry registry;
   registry.load_directory(zoo_dir("mixed"));
-  for (const char* file : {"librlloss_test_no_entry.so", "libtext.so"}) {
+  for (const char* file :
+       {"librlloss_test_no_entry.so", "librlloss_test_data_entry.so", "libtext.so"}) {
     const std::string path = zoo_file("mixed", file).string();
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
     EXPECT_EQ(handle, nullptr) << path << " was mapped into the process";
