@@ -90,6 +90,7 @@ std::string table_problem(const rlloss_plugin* table) {
              std::to_string(kArgSpecMinSize);
     }
     if (!is_identifier(spec.name)) return "argument " + std::to_string(i) + " has a bad name";
+    if (spec.doc == nullptr) return std::string("argument '") + spec.name + "' has no doc string";
     if (!names.insert(spec.name).second) {
       return std::string("argument '") + spec.name + "' is declared twice";
     }

@@ -124,8 +124,8 @@ typedef struct rlloss_instance rlloss_instance;
  *
  * Outputs, allocated by the caller on the inputs' device, written by the plugin:
  *   loss: float32 or float64, 0-d or shape [1]; the aggregated scalar loss;
- *   grad_log_prob: optional (NULL), [B, T], the dtype of log_prob: d loss / d log_prob, zero in
- *   masked positions;
+ *   grad_log_prob: required, [B, T], the dtype of log_prob, one address per element:
+ *   d loss / d log_prob, zero in masked positions;
  *   metrics: optional (NULL), float32 or float64, shape [num_metrics], in the order of the
  *   plugin's `metric_names`; rank-local values.
  * On failure nothing is written to any output.
