@@ -1,18 +1,30 @@
 set(RLLOSS_PLUGIN_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
 
-# rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [OUTPUT_DIRECTORY <dir>]
-#                   [NO_INSTALL])
+# rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [CUDA_SOURCE <file.cu>]
+#                   [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
 #
 # Builds lib<target>.so (target rlloss_<name>) from the plugin's sources plus its CPU kernel source
 # compiled once per instruction set (generic x86-64, x86-64-v3 with AVX2, x86-64-v4 with AVX-512)
-# for run-time dispatch. Only the entry symbol is exported.
+# for run-time dispatch, plus its CUDA kernel source when CUDA is enabled (the CUDA runtime is
+# linked statically, so the plugin loads on machines without a driver). Only the entry symbol is
+# exported.
 function(rlloss_add_plugin name)
-  cmake_parse_arguments(ARG "NO_INSTALL" "KERNEL_SOURCE;OUTPUT_DIRECTORY" "PLUGIN_SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "KERNEL_SOURCE;CUDA_SOURCE;OUTPUT_DIRECTORY"
+                        "PLUGIN_SOURCES" ${ARGN})
   set(target rlloss_${name})
   if(NOT ARG_OUTPUT_DIRECTORY)
     set(ARG_OUTPUT_DIRECTORY ${RLLOSS_PLUGIN_OUTPUT_DIR})
   endif()
   add_library(${target} MODULE ${ARG_PLUGIN_SOURCES})
+  if(ARG_CUDA_SOURCE AND RLLOSS_CUDA_ENABLED)
+    target_sources(${target} PRIVATE ${ARG_CUDA_SOURCE})
+    target_compile_definitions(${target} PRIVATE RLLOSS_WITH_CUDA)
+    target_link_libraries(${target} PRIVATE CUDA::cudart_static)
+    set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Static
+                                               CUDA_VISIBILITY_PRESET hidden)
+    target_compile_options(${target} PRIVATE
+      $<$<COMPILE_LANGUAGE:CUDA>:-Xptxas=-warn-spills>)
+  endif()
   set(isa_list generic)
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
     list(APPEND isa_list avx2 avx512)

@@ -4,7 +4,7 @@
 
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/plugin.hpp>
+#include <rlloss/kit/schema.hpp>
 
 #include <string>
 
@@ -87,7 +87,7 @@ struct PpoClipMath {
     return t;
   }
 
-  static void finalize(const double* sums, double tokens, double* metrics) {
+  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
     for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
   }
 };

@@ -8,7 +8,7 @@
 
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/plugin.hpp>
+#include <rlloss/kit/schema.hpp>
 
 #include <string>
 
@@ -97,7 +97,7 @@ struct SapoMath {
     const auto sigmoid = kit::sigmoid_pair(tau * (ratio - C(1)));
     const C gate = sigmoid.s * (positive ? p.four_over_tau_pos : p.four_over_tau_neg);
     const C grad_weight = C(4) * sigmoid.s * sigmoid.one_minus_s * ratio;
-    const bool clipped = (positive && ratio > p.clip_high) || (negative && ratio < p.clip_low);
+    const bool clipped = (positive & (ratio > p.clip_high)) | (negative & (ratio < p.clip_low));
     Token<C> t;
     t.loss = -gate * advantage;
     t.dloss = -advantage * grad_weight * passes;
@@ -113,7 +113,7 @@ struct SapoMath {
     return t;
   }
 
-  static void finalize(const double* sums, double tokens, double* metrics) {
+  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
     using kit::ratio_or_zero;
     metrics[0] = ratio_or_zero(sums[kNegLogRatio], tokens);
     metrics[1] = ratio_or_zero(sums[kGate], tokens);

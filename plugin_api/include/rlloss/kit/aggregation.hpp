@@ -11,6 +11,7 @@
 // (there are no tokens to weight).
 #pragma once
 
+#include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/plugin_api.h>
@@ -63,16 +64,24 @@ struct Normalisers {
   double scale = 1;  // loss_scale_factor resolved (T when the argument is 0)
 };
 
-inline double sequence_weight(AggMode mode, const Normalisers& n, int64_t length) {
-  const auto per = [&](double count) { return count > 0 ? n.dp_size / count : 0.0; };
+RLLOSS_HOST_DEVICE inline double sequence_weight(AggMode mode, const Normalisers& n,
+                                                 int64_t length) {
+  const double per_token = n.tokens > 0 ? n.dp_size / n.tokens : 0.0;
+  const double per_sequence = n.sequences > 0 ? n.dp_size / n.sequences : 0.0;
   switch (mode) {
-    case AggMode::token_mean: return per(n.tokens);
+    case AggMode::token_mean: return per_token;
     case AggMode::token_sum: return n.dp_size;
-    case AggMode::seq_mean_token_sum: return per(n.sequences);
-    case AggMode::seq_mean_token_mean: return per(n.sequences) / (static_cast<double>(length) + 1e-8);
-    case AggMode::seq_mean_token_sum_norm: return per(n.sequences) / n.scale;
+    case AggMode::seq_mean_token_sum: return per_sequence;
+    case AggMode::seq_mean_token_mean:
+      return per_sequence / (static_cast<double>(length) + 1e-8);
+    case AggMode::seq_mean_token_sum_norm: return per_sequence / n.scale;
   }
   return 0;
+}
+
+// A masked mean for a loss's finalize(): 0 when nothing was counted.
+RLLOSS_HOST_DEVICE inline double ratio_or_zero(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
 }
 
 // Checks the host's global counts against the local ones and builds the normalisers.

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#define RLLOSS_ALWAYS_INLINE inline __attribute__((always_inline))
+#include <rlloss/kit/device_macros.hpp>
 
 namespace rlloss::kit {
 

@@ -7,6 +7,8 @@
 
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/cpu_call.hpp>
+#include <rlloss/kit/cuda_call.hpp>
+#include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/instance.hpp>
 #include <rlloss/kit/schema.hpp>
@@ -54,10 +56,20 @@ void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, 
     const M* row = reinterpret_cast<const M*>(mask.data) + b * mask.row_stride;
     int64_t length = 0;
     bool binary = true;
-    for (int64_t t = 0; t < cols; ++t) {
-      const M value = row[t * mask.col_stride];
-      length += value != M(0);
-      binary &= value == M(0) || value == M(1);
+    // Blocks with 32-bit counters and no short-circuit: this loop vectorises (it reads the whole
+    // mask once more before the fused pass, so a scalar loop here costs a quarter of the call).
+    constexpr int64_t kBlock = int64_t{1} << 20;  // the counters cannot overflow
+    for (int64_t t0 = 0; t0 < cols; t0 += kBlock) {
+      const int64_t end = cols - t0 < kBlock ? cols : t0 + kBlock;
+      uint32_t on = 0;
+      uint32_t not_binary = 0;
+      for (int64_t t = t0; t < end; ++t) {
+        const M value = row[t * mask.col_stride];
+        on += value != M(0);
+        not_binary |= (value != M(0)) & (value != M(1));
+      }
+      length += on;
+      binary &= not_binary == 0;
     }
     if (!binary) {
       for (int64_t t = 0; t < cols; ++t) {
@@ -114,7 +126,7 @@ class Plugin {
         Math::kName,
         Math::kVersion,
         Math::kDescription,
-        RLLOSS_DEVICE_BIT(kDLCPU),
+        kDevices,
         Math::kMetricNames,
         static_cast<uint32_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0])),
         Math::kArgs,
@@ -127,6 +139,11 @@ class Plugin {
   }
 
  private:
+#if defined(RLLOSS_WITH_CUDA)
+  static constexpr uint64_t kDevices = RLLOSS_DEVICE_BIT(kDLCPU) | RLLOSS_DEVICE_BIT(kDLCUDA);
+#else
+  static constexpr uint64_t kDevices = RLLOSS_DEVICE_BIT(kDLCPU);
+#endif
   static constexpr int64_t kNumMetrics =
       static_cast<int64_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0]));
 
@@ -188,14 +205,17 @@ class Plugin {
     check_vector_output(call.loss, "loss", 1, device);
     if (call.metrics != nullptr) check_vector_output(call.metrics, "metrics", kNumMetrics, device);
 
-    if (device.device_type != kDLCPU && device.device_type != kDLCUDAHost) {
+    const bool on_cuda = device.device_type == kDLCUDA;
+    if (!on_cuda && device.device_type != kDLCPU && device.device_type != kDLCUDAHost) {
       fail_unsupported(std::string("plugin '") + Math::kName + "' cannot compute on " +
-                       describe_device(device) + ": this build serves only cpu");
+                       describe_device(device) + "; it serves " + served_devices());
     }
     const Dtype dtype = c.log_prob.dtype;
-    if (dtype != Dtype::float32 && dtype != Dtype::float64) {
-      fail_unsupported(std::string("log_prob has dtype ") + dtype_name(dtype) +
-                       "; on cpu the inputs must be float32 or float64");
+    const bool half_precision = dtype == Dtype::float16 || dtype == Dtype::bfloat16;
+    if (dtype != Dtype::float32 && dtype != Dtype::float64 && !(on_cuda && half_precision)) {
+      fail_unsupported(std::string("log_prob has dtype ") + dtype_name(dtype) + "; on " +
+                       (on_cuda ? "cuda the inputs must be float32, float64, float16 or bfloat16"
+                                : "cpu the inputs must be float32 or float64"));
     }
     require_input_dtype(c.old_log_prob, "old_log_prob", dtype);
     require_input_dtype(c.advantages, "advantages", dtype);
@@ -210,7 +230,64 @@ class Plugin {
       fail_unsupported(std::string("response_mask has dtype ") + dtype_name(mask_dtype) +
                        "; it must be bool, uint8, float32 or float64");
     }
+    if (on_cuda) {
+      run_cuda(instance, call, c);
+    } else {
+      run_cpu(instance, call, c);
+    }
+  }
 
+  static std::string served_devices() {
+    return kDevices & RLLOSS_DEVICE_BIT(kDLCUDA) ? "cpu and cuda"
+                                                 : "only cpu (this build has no CUDA)";
+  }
+
+  static void run_cuda(const Instance<Math>& instance, const rlloss_compute_call& call,
+                       const CpuCall& c) {
+#if defined(RLLOSS_WITH_CUDA)
+    // Counts that need the data are checked on the device (see cuda_fused_pass.cuh); the rest
+    // of the normaliser rules are checked here, as on the CPU.
+    const Normalisers normalisers =
+        make_normalisers(instance.agg_mode, 0, 0, call.global_token_count, call.global_seq_count,
+                         call.dp_size, instance.loss_scale_factor, c.cols);
+    CudaCall g;
+    g.log_prob = c.log_prob;
+    g.old_log_prob = c.old_log_prob;
+    g.advantages = c.advantages;
+    g.response_mask = c.response_mask;
+    g.is_weights = c.is_weights;
+    g.grad = c.grad;
+    g.has_is_weights = c.has_is_weights;
+    g.rows = c.rows;
+    g.cols = c.cols;
+    g.agg_mode = instance.agg_mode;
+    g.global_tokens = call.global_token_count;
+    g.global_sequences = call.global_seq_count;
+    g.dp_size = call.dp_size;
+    g.loss_scale = normalisers.scale;
+    g.loss = tensor_data(*call.loss);
+    g.loss_dtype = dtype_of(call.loss->dtype);
+    if (call.metrics != nullptr) {
+      g.metrics = tensor_data(*call.metrics);
+      g.metrics_dtype = dtype_of(call.metrics->dtype);
+      g.metrics_stride = call.metrics->strides != nullptr ? call.metrics->strides[0] : 1;
+    }
+    g.device_id = call.log_prob->device.device_id;
+    g.stream = call.stream;
+    cuda::cuda_kernel(&instance, g);
+#else
+    (void)instance;
+    (void)call;
+    (void)c;
+    fail_unsupported(std::string("plugin '") + Math::kName + "' cannot compute on " +
+                     describe_device(call.log_prob->device) + "; it serves " + served_devices());
+#endif
+  }
+
+  static void run_cpu(const Instance<Math>& instance, const rlloss_compute_call& call,
+                      CpuCall c) {
+    const int64_t rows = c.rows;
+    const int64_t cols = c.cols;
     std::vector<int64_t> lengths(static_cast<size_t>(rows));
     count_sequence_lengths(c.response_mask, rows, cols, lengths.data());
     int64_t tokens = 0;
@@ -240,11 +317,6 @@ class Plugin {
     }
   }
 };
-
-// Masked mean helper for finalize(): 0 when nothing was counted.
-inline double ratio_or_zero(double numerator, double denominator) {
-  return denominator > 0 ? numerator / denominator : 0.0;
-}
 
 }  // namespace rlloss::kit
 

@@ -1,0 +1,43 @@
+// Device copies of CPU LibTorch tensors described as DLPack tensors, for the GPU tests and bench.
+#pragma once
+
+#include <dlpack/dlpack.h>
+#include <torch/torch.h>
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace rlloss::test {
+
+// Owns device memory; `dl` describes a [rows, cols] view with column step `col_step` (1: dense),
+// so strided views are exercised; the gaps between elements hold NaN.
+class DeviceTensor {
+ public:
+  DeviceTensor(const torch::Tensor& cpu, int64_t col_step = 1);
+  // An uninitialised device tensor of `shape` (empty: 0-d) filled with 0xFF bytes (NaN floats).
+  DeviceTensor(std::vector<int64_t> shape, torch::ScalarType dtype);
+  ~DeviceTensor();
+  DeviceTensor(const DeviceTensor&) = delete;
+  DeviceTensor& operator=(const DeviceTensor&) = delete;
+
+  DLTensor* dl() { return &dl_; }
+  // Copies back to a dense CPU tensor (synchronises the device).
+  torch::Tensor to_cpu() const;
+
+ private:
+  void describe(torch::ScalarType dtype);
+
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  torch::ScalarType dtype_;
+  std::vector<int64_t> shape_;
+  std::vector<int64_t> strides_;
+  DLTensor dl_{};
+};
+
+DLDataType dl_dtype(torch::ScalarType dtype);
+
+}  // namespace rlloss::test
