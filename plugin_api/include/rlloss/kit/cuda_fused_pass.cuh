@@ -8,7 +8,7 @@
 //   4. finalize: the partial sums reduced in block order, the loss and the metrics written.
 // Every reduction has a fixed shape (warp shuffles in lane order, warps and blocks in index order),
 // so the same input gives bit-identical results on every run and every stream. Scratch memory
-// is allocated and freed stream-ordered (cudaMallocAsync / cudaFreeAsync).
+// is allocated and freed stream-ordered (cudaMallocFromPoolAsync / cudaFreeAsync).
 //
 // Checks that need the data (a floating mask holding something other than 0 and 1, a global count
 // below this batch's count) cannot stop the call without synchronising: they make the loss and
@@ -25,6 +25,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace rlloss::kit::cuda {
@@ -259,6 +261,28 @@ class DeviceScope {
 
 inline size_t align_up(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
+// A private stream-ordered pool per device that keeps up to 64 MiB between calls, so scratch
+// allocation costs no driver round trip at steady state and the host's own default pool is left
+// as the host configured it. Pools live as long as the process (plugins are never unloaded).
+inline cudaMemPool_t scratch_pool(int device) {
+  static std::mutex mutex;
+  static std::map<int, cudaMemPool_t> pools;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto found = pools.find(device);
+  if (found != pools.end()) return found->second;
+  cudaMemPoolProps props{};
+  props.allocType = cudaMemAllocationTypePinned;
+  props.location.type = cudaMemLocationTypeDevice;
+  props.location.id = device;
+  cudaMemPool_t pool = nullptr;
+  check_cuda(cudaMemPoolCreate(&pool, &props), "cudaMemPoolCreate");
+  uint64_t keep_bytes = uint64_t{64} << 20;
+  check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_bytes),
+             "cudaMemPoolSetAttribute");
+  pools.emplace(device, pool);
+  return pool;
+}
+
 template <class T>
 DevicePointers<T> device_pointers(const CudaCall& c) {
   return {reinterpret_cast<const T*>(c.log_prob.data), reinterpret_cast<const T*>(c.old_log_prob.data),
@@ -335,7 +359,8 @@ void run(const void* instance_ptr, const CudaCall& c) {
   const size_t partial_bytes = align_up(sizeof(double) * static_cast<size_t>(blocks) * kSums);
   const size_t bytes = lengths_bytes + weights_bytes + partial_bytes + 256;
   void* scratch = nullptr;
-  check_cuda(cudaMallocAsync(&scratch, bytes, stream), "cudaMallocAsync");
+  check_cuda(cudaMallocFromPoolAsync(&scratch, bytes, scratch_pool(c.device_id), stream),
+             "cudaMallocFromPoolAsync");
   auto* base = static_cast<char*>(scratch);
   auto* lengths = reinterpret_cast<long long*>(base);
   auto* weights = reinterpret_cast<double*>(base + lengths_bytes);
