@@ -1,0 +1,24 @@
+#include <reference_loss.hpp>
+
+#include "checks.hpp"
+
+namespace rlloss::validate {
+
+std::string configuration_label(const Loss& loss) {
+  const auto* agg = loss.args().find("loss_agg_mode");
+  if (agg == nullptr || agg->spec->type != RLLOSS_ARG_STRING) return "defaults";
+  return agg->value.string + (agg->given ? "" : " (default)");
+}
+
+std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& options) {
+  std::vector<CheckResult> results = {
+      check_finite_differences(loss, options),
+      check_masked_values(loss, options),
+      check_thread_invariance(loss, options),
+      check_data_parallel_halves(loss, options),
+  };
+  if (reference::has_reference(loss.name())) results.push_back(check_reference(loss, options));
+  return results;
+}
+
+}  // namespace rlloss::validate

@@ -1,0 +1,173 @@
+// A token-mean policy-gradient loss (l = -A r w, r = exp(clamp(log_prob - old_log_prob, +-20)))
+// written by hand against the C ABI, without the kit's fused pass, so it can make the mistakes
+// the kit rules out. RLLOSS_NAIVE_FLAW picks one; everything else is correct:
+//   1 (naive_leak):        sums l * m, so NaN * 0 from masked slots leaks into every result;
+//   2 (naive_thread_sum):  an OpenMP reduction whose summation order follows the thread count;
+//   3 (naive_local_count): ignores the global token count (divides by its own) while still
+//                          multiplying by dp_size, so data-parallel ranks disagree.
+#include <omp.h>
+#include <rlloss/plugin_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <rlloss/kit/error.hpp>
+#include <rlloss/kit/tensors.hpp>
+#include <string>
+
+#ifndef RLLOSS_NAIVE_FLAW
+#error "define RLLOSS_NAIVE_FLAW to 1, 2 or 3"
+#endif
+
+namespace {
+
+using rlloss::kit::fail;
+
+constexpr int kFlaw = RLLOSS_NAIVE_FLAW;
+constexpr bool kLeaksMasked = kFlaw == 1;
+constexpr bool kThreadDependentSum = kFlaw == 2;
+constexpr bool kLocalCount = kFlaw == 3;
+
+constexpr const char* kName = kLeaksMasked          ? "naive_leak"
+                              : kThreadDependentSum ? "naive_thread_sum"
+                                                    : "naive_local_count";
+constexpr const char* kMetricNames[] = {"ratio_mean"};
+
+struct Instance {};  // no arguments, nothing to hold
+
+struct Token {
+  double loss, dloss, ratio;
+};
+
+Token token(double log_prob, double old_log_prob, double advantage, double is_weight) {
+  const double raw = log_prob - old_log_prob;
+  const double ratio = std::exp(std::clamp(raw, -20.0, 20.0));
+  const double passes = raw >= -20 && raw <= 20 ? 1.0 : 0.0;
+  return {-advantage * ratio * is_weight, -advantage * ratio * is_weight * passes, ratio};
+}
+
+double* float64_output(const DLTensor* t, const char* name) {
+  if (t == nullptr || t->data == nullptr) fail(std::string(name) + " is missing");
+  if (t->dtype.code != kDLFloat || t->dtype.bits != 64)
+    fail(std::string(name) + " must be float64");
+  return reinterpret_cast<double*>(rlloss::kit::tensor_data(*t));
+}
+
+void run(const rlloss_compute_call& call) {
+  using rlloss::kit::MatrixView;
+  if (call.log_prob == nullptr || call.log_prob->ndim != 2) fail("log_prob must be [B, T]");
+  const int64_t rows = call.log_prob->shape[0];
+  const int64_t cols = call.log_prob->shape[1];
+  const DLDevice device = call.log_prob->device;
+  if (device.device_type != kDLCPU) rlloss::kit::fail_unsupported("cpu only");
+  const auto view = [&](const DLTensor* t, const char* name) {
+    MatrixView v = rlloss::kit::view_matrix(t, name, rows, cols, device);
+    if (v.dtype != rlloss::kit::Dtype::float64) fail(std::string(name) + " must be float64");
+    return v;
+  };
+  const MatrixView log_prob = view(call.log_prob, "log_prob");
+  const MatrixView old_log_prob = view(call.old_log_prob, "old_log_prob");
+  const MatrixView advantages = view(call.advantages, "advantages");
+  const bool has_weights = call.rollout_is_weights != nullptr;
+  const MatrixView weights =
+      has_weights ? view(call.rollout_is_weights, "rollout_is_weights") : MatrixView{};
+  const MatrixView mask =
+      rlloss::kit::view_matrix(call.response_mask, "response_mask", rows, cols, device);
+  if (mask.dtype != rlloss::kit::Dtype::byte) fail("response_mask must be bool or uint8");
+  double* grad = call.grad_log_prob ? float64_output(call.grad_log_prob, "grad_log_prob") : nullptr;
+  double* loss = float64_output(call.loss, "loss");
+
+  const auto at = [](const MatrixView& v, int64_t b, int64_t t) {
+    return reinterpret_cast<const double*>(v.data)[b * v.row_stride + t * v.col_stride];
+  };
+  const auto mask_at = [&](int64_t b, int64_t t) {
+    return reinterpret_cast<const uint8_t*>(mask.data)[b * mask.row_stride + t * mask.col_stride];
+  };
+  int64_t tokens = 0;
+  for (int64_t b = 0; b < rows; ++b) {
+    for (int64_t t = 0; t < cols; ++t) tokens += mask_at(b, t) != 0;
+  }
+  if (call.dp_size < 1) fail("dp_size must be >= 1");
+  if (call.global_token_count >= 0 && call.global_token_count < tokens) {
+    fail("global_token_count is smaller than the local count");
+  }
+  if (!kLocalCount && call.dp_size > 1 && call.global_token_count < 0) {
+    fail("dp_size > 1 needs global_token_count");
+  }
+  const int64_t count =
+      !kLocalCount && call.global_token_count >= 0 ? call.global_token_count : tokens;
+  const double weight = count > 0 ? static_cast<double>(call.dp_size) / count : 0.0;
+
+  double loss_sum = 0;
+  double ratio_sum = 0;
+  const int64_t total = rows * cols;
+  const auto step = [&](int64_t i, double& loss_acc, double& ratio_acc) {
+    const int64_t b = i / cols;
+    const int64_t t = i % cols;
+    const double m = mask_at(b, t) != 0 ? 1.0 : 0.0;
+    if (!kLeaksMasked && m == 0) {
+      if (grad) grad[i] = 0;
+      return;
+    }
+    const Token k = token(at(log_prob, b, t), at(old_log_prob, b, t), at(advantages, b, t),
+                          has_weights ? at(weights, b, t) : 1.0);
+    if (grad) grad[i] = k.dloss * weight * m;
+    loss_acc += k.loss * m;
+    ratio_acc += k.ratio * m;
+  };
+  if (kThreadDependentSum) {
+    const int threads = call.num_threads > 0 ? call.num_threads : omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : loss_sum, ratio_sum)
+    for (int64_t i = 0; i < total; ++i) step(i, loss_sum, ratio_sum);
+  } else {
+    for (int64_t i = 0; i < total; ++i) step(i, loss_sum, ratio_sum);
+  }
+  *loss = loss_sum * weight;
+  if (call.metrics != nullptr) {
+    float64_output(call.metrics, "metrics")[0] = tokens > 0 ? ratio_sum / tokens : 0.0;
+  }
+}
+
+rlloss_status create(const rlloss_arg_value*, uint32_t num_values, rlloss_instance** out,
+                     rlloss_error_buffer* error) {
+  if (out != nullptr) *out = nullptr;
+  return rlloss::kit::guarded(error, [&] {
+    if (out == nullptr) fail("create: `out` is NULL");
+    if (num_values != 0) fail(std::string(kName) + " takes no arguments");
+    *out = reinterpret_cast<rlloss_instance*>(new Instance());
+  });
+}
+
+rlloss_status compute(const rlloss_instance* instance, const rlloss_compute_call* call,
+                      rlloss_error_buffer* error) {
+  return rlloss::kit::guarded(error, [&] {
+    if (instance == nullptr || call == nullptr) fail("compute: NULL instance or call");
+    run(*call);
+  });
+}
+
+void destroy(rlloss_instance* instance) {
+  delete reinterpret_cast<Instance*>(instance);
+}
+
+const rlloss_plugin kTable = {
+    sizeof(rlloss_plugin),
+    RLLOSS_ABI_VERSION_MAJOR,
+    RLLOSS_ABI_VERSION_MINOR,
+    kName,
+    "0.0.1",
+    "hand-written policy gradient with a deliberate flaw (test plugin)",
+    RLLOSS_DEVICE_BIT(kDLCPU),
+    kMetricNames,
+    1,
+    nullptr,
+    0,
+    &create,
+    &compute,
+    &destroy,
+};
+
+}  // namespace
+
+extern "C" RLLOSS_EXPORT const rlloss_plugin* rlloss_plugin_entry(uint32_t) {
+  return &kTable;
+}
