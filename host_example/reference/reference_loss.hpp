@@ -2,19 +2,19 @@
 // straight from the formulas in docs (DESIGN.md "The math"), sharing no code with the plugins.
 #pragma once
 
-#include <rlloss/kit/schema.hpp>
-#include <rlloss/torch_loss.hpp>
-
 #include <torch/torch.h>
 
 #include <map>
+#include <rlloss/kit/schema.hpp>
+#include <rlloss/torch_loss.hpp>
 #include <string>
 
 namespace rlloss::reference {
 
 struct ReferenceResult {
-  torch::Tensor loss;  // 0-d float64
-  torch::Tensor grad;  // [B, T] float64: d loss / d log_prob by autograd
+  torch::Tensor loss;        // 0-d float64
+  torch::Tensor grad;        // [B, T] float64: d loss / d log_prob by autograd
+  torch::Tensor token_loss;  // [B, T] float64: per-token loss times IS weights, 0 where masked
   std::map<std::string, double> metrics;
 };
 
