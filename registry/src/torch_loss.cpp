@@ -1,6 +1,11 @@
 // The LibTorch binding: DLPack views of torch tensors and the autograd Function around one plugin
 // call. The plugin validates every tensor; this file only describes them.
 #include <rlloss/torch_loss.hpp>
+
+#if defined(RLLOSS_TORCH_HAS_CUDA)
+#include <c10/cuda/CUDAStream.h>
+#endif
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,11 +41,15 @@ DLDevice dl_device(const c10::Device& device) {
   throw RegistryError("a tensor on device " + device.str() + " has no DLPack description");
 }
 
-// The stream a plugin call runs on. CPU calls take none. CUDA calls will pass the current
-// cudaStream_t of the tensors' device here once the binding links c10_cuda (plugins refuse CUDA
-// tensors until then).
+// The stream a plugin call runs on: for CUDA tensors LibTorch's current stream on their device,
+// so the plugin's kernels are ordered with the caller's work and the host never waits. CPU
+// calls take none. Debian's LibTorch has no CUDA; a CUDA LibTorch defines RLLOSS_TORCH_HAS_CUDA.
 void* stream_for(const c10::Device& device) {
+#if defined(RLLOSS_TORCH_HAS_CUDA)
+  if (device.is_cuda()) return c10::cuda::getCurrentCUDAStream(device.index()).stream();
+#else
   (void)device;
+#endif
   return nullptr;
 }
 
