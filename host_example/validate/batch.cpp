@@ -89,7 +89,7 @@ Batch make_batch(int64_t rows, int64_t cols, bool with_is_weights, uint64_t seed
     int64_t length = cols > 0 ? random.integer(1, cols) : 0;
     if (b == empty_row) length = 0;
     if (b == full_row) length = cols;
-    const bool holes = b % 4 == 3;
+    const bool holes = b % 4 == 3 && b != full_row;
     for (int64_t t = 0; t < length; ++t) {
       batch.mask[b * cols + t] = holes && random.uniform() < 0.2 ? 0 : 1;
     }
