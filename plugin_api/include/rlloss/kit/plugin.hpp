@@ -28,8 +28,17 @@ namespace rlloss::kit {
 inline CpuKernelFn select_cpu_kernel() {
 #if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
   __builtin_cpu_init();
+#if defined(__clang__)
+  // Clang 14 does not know the level names: check each level's defining features instead.
+  const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                        __builtin_cpu_supports("bmi2");
+  const bool has_avx512 = has_avx2 && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
   const bool has_avx512 = __builtin_cpu_supports("x86-64-v4");
   const bool has_avx2 = __builtin_cpu_supports("x86-64-v3");
+#endif
   const char* forced = std::getenv("RLLOSS_CPU_ISA");
   const std::string choice = forced ? forced : "";
   if (choice == "generic") return isa_generic::cpu_kernel;
