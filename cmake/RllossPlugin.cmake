@@ -22,8 +22,6 @@ function(rlloss_add_plugin name)
     target_link_libraries(${target} PRIVATE CUDA::cudart_static)
     set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Static
                                                CUDA_VISIBILITY_PRESET hidden)
-    target_compile_options(${target} PRIVATE
-      $<$<COMPILE_LANGUAGE:CUDA>:-Xptxas=-warn-spills>)
   endif()
   set(isa_list generic)
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")

@@ -5,6 +5,7 @@
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/token_math.hpp>
 
 #include <string>
 
@@ -55,21 +56,14 @@ struct PpoClipMath {
   static constexpr int kNumTerms = kNumTermsEnum;
 
   template <class C>
-  struct Token {
-    C loss;
-    C dloss;
-    C terms[kNumTerms];
-  };
+  using Token = kit::TokenResult<C, kNumTerms>;
 
   // l1 = -A r, l2 = -A clip(r, 1 - low, 1 + high), l = max(l1, l2); for A < 0 also
   // l = min(l, -A c). The gradient follows the branch autograd takes.
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
                                              C advantage) {
-    const C raw = log_prob - old_log_prob;
-    const C log_ratio = kit::max_value(kit::min_value(raw, C(20)), C(-20));
-    const C passes = raw >= C(-20) && raw <= C(20) ? C(1) : C(0);
-    const C ratio = kit::fast_exp(log_ratio);
+    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
     const C clipped_ratio = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
     const C unclipped_loss = -advantage * ratio;
     const C clipped_loss = -advantage * clipped_ratio;

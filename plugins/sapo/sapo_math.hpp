@@ -9,6 +9,7 @@
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/token_math.hpp>
 
 #include <string>
 
@@ -76,21 +77,14 @@ struct SapoMath {
   static constexpr int kNumTerms = kNumTermsEnum;
 
   template <class C>
-  struct Token {
-    C loss;
-    C dloss;
-    C terms[kNumTerms];
-  };
+  using Token = kit::TokenResult<C, kNumTerms>;
 
   // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
   // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp).
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
                                              C advantage) {
-    const C raw = log_prob - old_log_prob;
-    const C log_ratio = kit::max_value(kit::min_value(raw, C(20)), C(-20));
-    const C passes = raw >= C(-20) && raw <= C(20) ? C(1) : C(0);
-    const C ratio = kit::fast_exp(log_ratio);
+    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
     const bool positive = advantage > C(0);
     const bool negative = advantage < C(0);
     const C tau = positive ? p.tau_pos : p.tau_neg;
