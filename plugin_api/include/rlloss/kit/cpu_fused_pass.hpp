@@ -4,21 +4,22 @@
 // with different -march flags never merge at link time.
 //
 // Determinism: the work is cut into fixed chunks of tokens, independent of the thread count; each
-// chunk sums into 16 lanes in a fixed order and the chunks are reduced serially in order.
+// row segment of a chunk sums into 16 lanes in a fixed order and the chunks are reduced serially
+// in order.
 #pragma once
 
 #ifndef RLLOSS_CPU_ISA
 #error "define RLLOSS_CPU_ISA before including cpu_fused_pass.hpp"
 #endif
 
-#include <rlloss/kit/cpu_call.hpp>
-#include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/instance.hpp>
-
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <rlloss/kit/cpu_call.hpp>
+#include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/instance.hpp>
+#include <type_traits>
 #include <vector>
 
 namespace rlloss::kit::RLLOSS_CPU_ISA {
@@ -26,64 +27,106 @@ namespace rlloss::kit::RLLOSS_CPU_ISA {
 inline constexpr int kLanes = 16;
 inline constexpr int64_t kChunkTokens = 16384;
 
-template <class T>
-struct RowPointers {
+// Tokens per block: a block's per-token values are staged in buffers on the stack (in L1).
+inline constexpr int64_t kBlockTokens = 256;
+static_assert(kBlockTokens % kLanes == 0, "a block holds whole groups of lanes");
+static_assert(kChunkTokens % kBlockTokens == 0, "a chunk holds whole blocks");
+
+// One row's slice of every tensor; the column strides are copied out of the CpuCall so the
+// compiler sees they cannot change when the gradient is stored.
+template <class T, class M>
+struct Segment {
   const T* log_prob;
   const T* old_log_prob;
   const T* advantages;
   const T* is_weights;
+  const M* mask;
   T* grad;
+  int64_t log_prob_stride, old_log_prob_stride, advantages_stride, is_weights_stride, mask_stride,
+      grad_stride;
 };
 
+// Tokens [j0, j0 + m) of a segment, m <= kBlockTokens. Writes the gradient and leaves in
+// `values[0][j]` the weighted loss and in `values[1 + t][j]` the metric terms of token j0 + j,
+// zero where masked. A plain elementwise loop with no loop-carried state, so the compiler
+// vectorises it whole. Masked positions are dropped with selects, never by multiplying with the
+// mask (NaN * 0 is NaN).
 template <class Math, class T, class M, bool kUnit, bool kIsWeights>
-RLLOSS_ALWAYS_INLINE void token_step(const typename Math::template Params<T>& params,
-                                     const RowPointers<T>& p, const M* mask, const CpuCall& c,
-                                     int64_t k, int lane, T weight, T* lane_loss,
-                                     T (*lane_terms)[kLanes]) {
-  const auto at = [k](int64_t stride) { return kUnit ? k : k * stride; };
-  const bool on = mask[at(c.response_mask.col_stride)] != M(0);
-  const auto token = Math::template token<T>(params, p.log_prob[at(c.log_prob.col_stride)],
-                                             p.old_log_prob[at(c.old_log_prob.col_stride)],
-                                             p.advantages[at(c.advantages.col_stride)]);
-  const T is_weight = kIsWeights ? p.is_weights[at(c.is_weights.col_stride)] : T(1);
-  p.grad[at(c.grad.col_stride)] = on ? token.dloss * is_weight * weight : T(0);
-  lane_loss[lane] += on ? token.loss * is_weight : T(0);
-  for (int m = 0; m < Math::kNumTerms; ++m) lane_terms[m][lane] += on ? token.terms[m] : T(0);
+RLLOSS_ALWAYS_INLINE void token_block(const typename Math::template Params<T>& params,
+                                      const Segment<T, M>& s, T weight, int64_t j0, int64_t m,
+                                      T (*values)[kBlockTokens]) {
+  const auto at = [](int64_t k, int64_t stride) { return kUnit ? k : k * stride; };
+  // A bool/uint8 mask is widened to T first: GCC 12 does not vectorise a loop whose selects mix
+  // byte-wide and float- or double-wide lanes.
+  T mask[kBlockTokens];
+  for (int64_t j = 0; j < m; ++j) {
+    if constexpr (std::is_integral_v<M>) {
+      mask[j] = s.mask[at(j0 + j, s.mask_stride)] != M(0) ? T(1) : T(0);
+    } else {
+      mask[j] = static_cast<T>(s.mask[at(j0 + j, s.mask_stride)]);
+    }
+  }
+  for (int64_t j = 0; j < m; ++j) {
+    const int64_t k = j0 + j;
+    const bool on = mask[j] != T(0);
+    const auto token = Math::template token<T>(params, s.log_prob[at(k, s.log_prob_stride)],
+                                               s.old_log_prob[at(k, s.old_log_prob_stride)],
+                                               s.advantages[at(k, s.advantages_stride)]);
+    const T is_weight = kIsWeights ? s.is_weights[at(k, s.is_weights_stride)] : T(1);
+    const T grad = token.dloss * is_weight * weight;
+    const T loss = token.loss * is_weight;
+    s.grad[at(k, s.grad_stride)] = on ? grad : T(0);
+    values[0][j] = on ? loss : T(0);
+    for (int t = 0; t < Math::kNumTerms; ++t) values[1 + t][j] = on ? token.terms[t] : T(0);
+  }
 }
 
 // Tokens [t0, t0 + n) of sequence b.
 template <class Math, class T, class M, bool kUnit, bool kIsWeights>
-void run_segment(const typename Math::template Params<T>& params, const CpuCall& c, int64_t b,
-                 int64_t t0, int64_t n, double* sums) {
-  constexpr int K = Math::kNumTerms;
+void run_segment(const typename Math::template Params<T>& shared_params, const CpuCall& c,
+                 int64_t b, int64_t t0, int64_t n, double* sums) {
+  constexpr int kValues = 1 + Math::kNumTerms;
   const auto row = [&](const MatrixView& v) {
     return reinterpret_cast<T*>(v.data) + b * v.row_stride + t0 * v.col_stride;
   };
-  const RowPointers<T> p{row(c.log_prob), row(c.old_log_prob), row(c.advantages),
-                         c.has_is_weights ? row(c.is_weights) : nullptr, row(c.grad)};
-  const M* mask = reinterpret_cast<const M*>(c.response_mask.data) +
-                  b * c.response_mask.row_stride + t0 * c.response_mask.col_stride;
+  const Segment<T, M> s{row(c.log_prob),
+                        row(c.old_log_prob),
+                        row(c.advantages),
+                        c.has_is_weights ? row(c.is_weights) : nullptr,
+                        reinterpret_cast<const M*>(c.response_mask.data) +
+                            b * c.response_mask.row_stride + t0 * c.response_mask.col_stride,
+                        row(c.grad),
+                        c.log_prob.col_stride,
+                        c.old_log_prob.col_stride,
+                        c.advantages.col_stride,
+                        c.is_weights.col_stride,
+                        c.response_mask.col_stride,
+                        c.grad.col_stride};
+  // A local copy: the compiler sees that storing the gradient cannot change it.
+  const typename Math::template Params<T> params = shared_params;
   const T weight = static_cast<T>(c.row_weights[b]);
-  T lane_loss[kLanes] = {};
-  T lane_terms[K > 0 ? K : 1][kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int lane = 0; lane < kLanes; ++lane) {
-      token_step<Math, T, M, kUnit, kIsWeights>(params, p, mask, c, i + lane, lane, weight,
-                                                lane_loss, lane_terms);
+  // Token j of the segment sums into lane j % kLanes, in token order: the sums do not depend on
+  // how wide the vectors are that the compiler picks, nor on the thread count.
+  T lanes[kValues][kLanes] = {};
+  T values[kValues][kBlockTokens];
+  for (int64_t j0 = 0; j0 < n; j0 += kBlockTokens) {
+    const int64_t m = std::min(kBlockTokens, n - j0);
+    token_block<Math, T, M, kUnit, kIsWeights>(params, s, weight, j0, m, values);
+    for (int v = 0; v < kValues; ++v) {
+      int64_t j = 0;
+      for (; j + kLanes <= m; j += kLanes) {
+        for (int lane = 0; lane < kLanes; ++lane) lanes[v][lane] += values[v][j + lane];
+      }
+      for (int lane = 0; j + lane < m; ++lane) lanes[v][lane] += values[v][j + lane];
     }
   }
-  for (int lane = 0; i + lane < n; ++lane) {
-    token_step<Math, T, M, kUnit, kIsWeights>(params, p, mask, c, i + lane, lane, weight,
-                                              lane_loss, lane_terms);
-  }
   double loss = 0;
-  for (int lane = 0; lane < kLanes; ++lane) loss += lane_loss[lane];
+  for (int lane = 0; lane < kLanes; ++lane) loss += lanes[0][lane];
   sums[0] += c.row_weights[b] * loss;
-  for (int m = 0; m < K; ++m) {
+  for (int v = 1; v < kValues; ++v) {
     double term = 0;
-    for (int lane = 0; lane < kLanes; ++lane) term += lane_terms[m][lane];
-    sums[1 + m] += term;
+    for (int lane = 0; lane < kLanes; ++lane) term += lanes[v][lane];
+    sums[v] += term;
   }
 }
 
@@ -148,9 +191,9 @@ void run(const void* instance, const CpuCall& c, double* sums) {
 }  // namespace rlloss::kit::RLLOSS_CPU_ISA
 
 // Defines this instruction set's rlloss::kit::<isa>::cpu_kernel for one loss.
-#define RLLOSS_DEFINE_CPU_KERNEL(MATH)                                                   \
-  namespace rlloss::kit::RLLOSS_CPU_ISA {                                                \
-  void cpu_kernel(const void* instance, const CpuCall& call, double* sums) {             \
-    run<MATH>(instance, call, sums);                                                     \
-  }                                                                                      \
+#define RLLOSS_DEFINE_CPU_KERNEL(MATH)                                       \
+  namespace rlloss::kit::RLLOSS_CPU_ISA {                                    \
+  void cpu_kernel(const void* instance, const CpuCall& call, double* sums) { \
+    run<MATH>(instance, call, sums);                                         \
+  }                                                                          \
   }
