@@ -279,7 +279,8 @@ class Plugin {
     if (call.metrics != nullptr) {
       g.metrics = tensor_data(*call.metrics);
       g.metrics_dtype = dtype_of(call.metrics->dtype);
-      g.metrics_stride = call.metrics->strides != nullptr ? call.metrics->strides[0] : 1;
+      g.metrics_stride =
+          call.metrics->ndim == 1 && call.metrics->strides != nullptr ? call.metrics->strides[0] : 1;
     }
     g.device_id = call.log_prob->device.device_id;
     g.stream = call.stream;
