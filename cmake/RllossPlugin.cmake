@@ -56,8 +56,12 @@ function(rlloss_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   # std:: templates have default visibility; the version script keeps them in, too.
-  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined
+  target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL
                       -Wl,--version-script=${RLLOSS_PLUGIN_EXPORTS_MAP})
+  # clang's sanitizer runtime lives in the executable: a sanitized plugin leaves its symbols open.
+  if(NOT (RLLOSS_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"))
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${RLLOSS_PLUGIN_EXPORTS_MAP})
   if(NOT ARG_NO_INSTALL)  # test plugins are never installed
     install(TARGETS ${target} LIBRARY DESTINATION ${RLLOSS_INSTALL_PLUGIN_DIR})
