@@ -74,6 +74,6 @@ ninja -C build-tsan -j "$jobs" rlloss_hardening_tests
 stage "TSan concurrency and lifecycle tests"
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp" \
   build-tsan/tests/hardening/rlloss_hardening_tests \
-  --gtest_filter='OneInstanceManyThreads*:RegistryUnderConcurrentLoad*:Lifecycle*'
+  --gtest_filter='*OneInstanceManyThreads*:RegistryUnderConcurrentLoad*:Lifecycle*'
 
 stage "done"

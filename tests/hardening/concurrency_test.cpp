@@ -22,11 +22,10 @@ using ::testing::HasSubstr;
 constexpr int kThreads = 8;
 constexpr int kCallsPerThread = 20;
 
-// Outputs of one compute call on the shared batch.
-std::vector<unsigned char> compute_outputs(const PluginUnderTest& plugin, HandCall& batch) {
-  HandCall own(batch.log_prob.shape[0], batch.log_prob.shape[1], plugin.table().num_metrics);
-  // Same inputs (shared, read-only), private outputs.
-  rlloss_compute_call call = batch.call();
+// Outputs of one compute call on the inputs of `call` (shared, read only), into private outputs.
+std::vector<unsigned char> compute_outputs(const PluginUnderTest& plugin, rlloss_compute_call call,
+                                           int64_t rows, int64_t cols) {
+  HandCall own(rows, cols, plugin.table().num_metrics);
   call.loss = own.loss.refresh();
   call.grad_log_prob = own.grad.refresh();
   call.metrics = own.metrics.refresh();
@@ -39,9 +38,11 @@ class OneInstanceManyThreads : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(OneInstanceManyThreads, GiveBitwiseTheSerialResults) {
   PluginUnderTest plugin(GetParam());
-  HandCall batch(16, 129, plugin.table().num_metrics);
-  batch.call();  // points every DLTensor at its buffers before the threads share them
-  const std::vector<unsigned char> serial = compute_outputs(plugin, batch);
+  constexpr int64_t kRows = 16;
+  constexpr int64_t kCols = 129;
+  HandCall batch(kRows, kCols, plugin.table().num_metrics);
+  const rlloss_compute_call shared = batch.call();  // built once; the threads only read it
+  const std::vector<unsigned char> serial = compute_outputs(plugin, shared, kRows, kCols);
 
   std::vector<std::vector<std::vector<unsigned char>>> results(kThreads);
   std::atomic<int> ready{0};
@@ -51,7 +52,7 @@ TEST_P(OneInstanceManyThreads, GiveBitwiseTheSerialResults) {
       ++ready;
       while (ready.load() < kThreads) std::this_thread::yield();  // start together
       for (int i = 0; i < kCallsPerThread; ++i) {
-        results[t].push_back(compute_outputs(plugin, batch));
+        results[t].push_back(compute_outputs(plugin, shared, kRows, kCols));
       }
     });
   }
