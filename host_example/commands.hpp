@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "train/train_options.hpp"
+
 namespace rlloss::host {
 
 struct CommonOptions {
@@ -25,5 +27,7 @@ int run_list(const CommonOptions& common);
 int run_config(const CommonOptions& common, const std::filesystem::path& config_file,
                const std::vector<LossOverride>& overrides);
 int run_validate(const CommonOptions& common, const ValidateOptions& options);
+int run_train(const CommonOptions& common, const TrainOptions& options);
+int run_compare(const CommonOptions& common, const CompareOptions& options);
 
 }  // namespace rlloss::host

@@ -8,6 +8,8 @@
 
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string>
 
 int main(int argc, char** argv) {
   CLI::App app{"host_example: list, configure and validate rlloss policy-loss plugins"};
@@ -38,6 +40,46 @@ int main(int argc, char** argv) {
   validate->add_option("--threads", validate_options.threads,
                        "N of the 1-vs-N-threads check (default: all cores, at least 2)");
 
+  auto* train = app.add_subcommand(
+      "train", "train a small policy with GRPO on the reversal task with the YAML's loss");
+  rlloss::host::TrainOptions train_options;
+  std::optional<uint64_t> train_seed;
+  std::optional<int64_t> train_steps;
+  std::optional<std::string> metrics_file;
+  std::optional<std::string> save_params;
+  train->add_option("--config", train_options.config_file, "verl-shaped trainer YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train->add_option("--set", train_options.sets, "override a loss argument: key=value");
+  train->add_option("--seed", train_seed, "override trainer.seed");
+  train->add_option("--steps", train_steps, "override trainer.total_training_steps");
+  train->add_option("--metrics-file", metrics_file, "override trainer.metrics_file");
+  train->add_option("--save-params", save_params, "write the final parameters (torch::save)");
+  train->add_option("--nproc", train_options.nproc, "data parallel: fork this many processes");
+  train->add_option("--rank", train_options.rank, "data parallel across machines: this rank");
+  train->add_option("--world-size", train_options.world_size, "... of this many processes");
+  train->add_option("--master-addr", train_options.master_addr, "rank 0's address");
+  train->add_option("--master-port", train_options.master_port,
+                    "rank 0's rendezvous port (default: free port for --nproc, 29500 for --rank)");
+
+  auto* compare = app.add_subcommand(
+      "compare", "train two configs with the same seeds and data; table and reward/KL plot");
+  rlloss::host::CompareOptions compare_options;
+  std::optional<int64_t> compare_steps;
+  compare->add_option("config_a", compare_options.config_a, "first trainer YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
+  compare->add_option("config_b", compare_options.config_b, "second trainer YAML")
+      ->required()
+      ->check(CLI::ExistingFile);
+  compare
+      ->add_option("--seeds", compare_options.seeds,
+                   "seeds to run each config with (default: A's trainer.seed)")
+      ->delimiter(',');
+  compare->add_option("--steps", compare_steps, "override trainer.total_training_steps");
+  compare->add_option("--out-dir", compare_options.out_dir,
+                      "where the metrics, curves and compare.png go");
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   try {
@@ -50,6 +92,17 @@ int main(int argc, char** argv) {
     if (*validate) {
       if (!library.empty()) validate_options.library = library;
       return rlloss::host::run_validate(common, validate_options);
+    }
+    if (*train) {
+      train_options.seed = train_seed;
+      train_options.steps = train_steps;
+      train_options.metrics_file = metrics_file;
+      train_options.save_params = save_params;
+      return rlloss::host::run_train(common, train_options);
+    }
+    if (*compare) {
+      compare_options.steps = compare_steps;
+      return rlloss::host::run_compare(common, compare_options);
     }
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

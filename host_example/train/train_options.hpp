@@ -1,0 +1,34 @@
+// Command-line options of `host_example train` and `host_example compare`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlloss::host {
+
+struct TrainOptions {
+  std::filesystem::path config_file;
+  std::vector<std::string> sets;  // loss argument overrides, key=value
+  std::optional<uint64_t> seed;
+  std::optional<int64_t> steps;
+  std::optional<std::string> metrics_file;
+  std::optional<std::string> save_params;
+  int nproc = 1;       // fork this many processes on this machine
+  int rank = -1;       // or join a run started elsewhere: this process's rank ...
+  int world_size = 1;  // ... of this many
+  std::string master_addr = "127.0.0.1";
+  int master_port = 0;  // 0: a free port (--nproc), 29500 (--rank)
+};
+
+struct CompareOptions {
+  std::filesystem::path config_a;
+  std::filesystem::path config_b;
+  std::vector<uint64_t> seeds;  // empty: config A's trainer.seed
+  std::optional<int64_t> steps;
+  std::filesystem::path out_dir = "compare_out";
+};
+
+}  // namespace rlloss::host

@@ -1,0 +1,101 @@
+// Reading the trainer settings: defaults, values from YAML, and refused values with messages.
+#include "train_config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "compare.hpp"
+#include "metrics_log.hpp"
+
+namespace rlloss::train {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(TrainConfig, EmptyYamlGivesTheDefaults) {
+  // The values train_config.hpp documents.
+  const TrainConfig c = read_train_config(parse_trainer_yaml("{}"));
+  EXPECT_EQ(c.train_batch_size, 32);
+  EXPECT_EQ(c.rollout_n, 8);
+  EXPECT_EQ(c.ppo_mini_batch_size, 8);
+  EXPECT_EQ(c.ppo_epochs, 2);
+  EXPECT_EQ(c.total_training_steps, 150);
+  EXPECT_EQ(c.seed, 1u);
+  EXPECT_EQ(c.response_length(), 4);  // max_digits 3 + EOS
+}
+
+TEST(TrainConfig, ReadsVerlShapedKeys) {
+  const TrainConfig c = read_train_config(parse_trainer_yaml(R"(
+actor_rollout_ref:
+  actor: {ppo_mini_batch_size: 4, ppo_epochs: 3, optim: {lr: 0.01}}
+  rollout: {'n': 5}
+data: {train_batch_size: 12}
+trainer: {seed: 42, total_training_steps: 7}
+)"));
+  EXPECT_EQ(c.ppo_mini_batch_size, 4);
+  EXPECT_EQ(c.ppo_epochs, 3);
+  EXPECT_DOUBLE_EQ(c.lr, 0.01);
+  EXPECT_EQ(c.rollout_n, 5);
+  EXPECT_EQ(c.train_batch_size, 12);
+  EXPECT_EQ(c.seed, 42u);
+  EXPECT_EQ(c.total_training_steps, 7);
+}
+
+TEST(TrainConfig, RefusesAWrongType) {
+  try {
+    read_train_config(parse_trainer_yaml("data: {train_batch_size: many}", ".", "t.yaml"));
+    FAIL() << "accepted a non-number batch size";
+  } catch (const RegistryError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("data.train_batch_size"));
+    EXPECT_THAT(e.what(), HasSubstr("many"));
+  }
+}
+
+TEST(TrainConfig, RefusesABatchThatMiniBatchesDoNotDivide) {
+  try {
+    read_train_config(parse_trainer_yaml(
+        "data: {train_batch_size: 10}\nactor_rollout_ref: {actor: {ppo_mini_batch_size: 4}}"));
+    FAIL() << "accepted 10 prompts in mini-batches of 4";
+  } catch (const RegistryError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("multiple of actor.ppo_mini_batch_size"));
+  }
+}
+
+TEST(TrainConfig, RefusesAMiniBatchTheRanksCannotSplit) {
+  TrainConfig c;
+  c.ppo_mini_batch_size = 8;
+  try {
+    check_train_config(c, 3);
+    FAIL() << "accepted 8 prompts over 3 ranks";
+  } catch (const RegistryError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("number of processes (3)"));
+  }
+}
+
+TEST(MetricsLine, IsJsonWithNullForNonFinite) {
+  StepMetrics m;
+  m.set("step", 3);
+  m.set("reward/mean", 0.25);
+  m.set("bad", std::nan(""));
+  EXPECT_EQ(to_json_line(m), R"({"step":3,"reward/mean":0.25,"bad":null})");
+}
+
+TEST(CompareSummary, FinalRewardAndStepsToThreshold) {
+  std::vector<StepMetrics> history(4);
+  const double rewards[] = {0.1, 0.5, 0.95, 0.85};
+  for (int i = 0; i < 4; ++i) {
+    history[i].set("step", i + 1);
+    history[i].set("reward/mean", rewards[i]);
+    history[i].set("actor/kl_old_new", 0.01 * (i + 1));
+  }
+  const RunSummary s = summarise_run(history, 0.9, 12.0, 2);
+  EXPECT_DOUBLE_EQ(s.first_reward, 0.1);
+  EXPECT_DOUBLE_EQ(s.final_reward, 0.9);  // (0.95 + 0.85) / 2
+  EXPECT_EQ(s.steps_to_threshold, 3);
+  EXPECT_DOUBLE_EQ(s.mean_kl, 0.025);
+  EXPECT_EQ(summarise_run(history, 0.99, 1.0).steps_to_threshold, -1);
+  EXPECT_EQ(mean_and_spread({1.0, 3.0}, 1), "2.0 ± 1.4");
+}
+
+}  // namespace
+}  // namespace rlloss::train
