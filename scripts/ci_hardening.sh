@@ -36,6 +36,10 @@ start=$SECONDS
 stage() { echo "=== ci_hardening: $* ($((SECONDS - start)) s)"; }
 
 stage "ASan+UBSan build with the fuzzers, clang ($scope)"
+# A build-asan configured with another compiler (g++) cannot switch: start it afresh.
+if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' build-asan/CMakeCache.txt; then
+  rm -rf build-asan
+fi
 CC=clang CXX=clang++ cmake -S . -B build-asan "${common[@]}" -DRLLOSS_BUILD_FUZZERS=ON \
   "-DRLLOSS_SANITIZE=address;undefined"
 ninja -C build-asan -j "$jobs" rlloss_fuzz_yaml_resolution rlloss_fuzz_compute

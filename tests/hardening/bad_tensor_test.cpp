@@ -182,6 +182,17 @@ TEST_P(BadTensor, NullLogProbData) {
   ExpectInvalid({"log_prob has NULL data but 6 elements"});
 }
 
+// The element count of a huge shape does not fit in int64_t: still a clear refusal (no overflow).
+TEST_P(BadTensor, NullDataWithAShapeWhoseSizeOverflows) {
+  for (HandTensor* t : {&hand().log_prob, &hand().old_log_prob, &hand().advantages,
+                        &hand().response_mask, &hand().weights, &hand().grad}) {
+    t->shape = {int64_t{1} << 62, 4};
+    t->dl.data = nullptr;
+    t->refresh();
+  }
+  ExpectInvalid({"log_prob has NULL data but more than 2^63 elements"});
+}
+
 TEST_P(BadTensor, NullMaskData) {
   hand().response_mask.dl.data = nullptr;
   ExpectInvalid({"response_mask has NULL data but 6 elements"});

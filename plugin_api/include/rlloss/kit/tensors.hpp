@@ -115,8 +115,11 @@ inline MatrixView view_matrix(const DLTensor* t, const char* name, int64_t rows,
     view.row_stride = cols;
     view.col_stride = 1;
   }
-  if (t->data == nullptr && rows * cols > 0) {
-    fail(std::string(name) + " has NULL data but " + std::to_string(rows * cols) + " elements");
+  if (t->data == nullptr && rows > 0 && cols > 0) {
+    // rows * cols may not fit in int64_t (a huge shape with no data behind it).
+    const std::string count = rows > INT64_MAX / cols ? "more than 2^63"
+                                                       : std::to_string(rows * cols);
+    fail(std::string(name) + " has NULL data but " + count + " elements");
   }
   view.data = tensor_data(*t);
   return view;
