@@ -114,8 +114,14 @@ int run_compare(const CommonOptions& common, const CompareOptions& options) {
       "compare: %zu seed(s) (%s), same prompts and sampling uniforms per seed; values are "
       "mean ± std over seeds\n\n",
       seeds.size(), seed_text.c_str());
+  // Padded by characters shown, not bytes ("±" takes two bytes).
+  const auto pad = [](const std::string& text, size_t width) {
+    size_t shown = 0;
+    for (const char c : text) shown += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return text + std::string(width > shown ? width - shown : 0, ' ');
+  };
   const auto row = [&](const std::string& name, const std::string& a, const std::string& b) {
-    std::printf("  %-28s %-26s %-26s\n", name.c_str(), a.c_str(), b.c_str());
+    std::printf("  %s %s %s\n", pad(name, 28).c_str(), pad(a, 26).c_str(), pad(b, 26).c_str());
   };
   row("", sides[0].label, sides[1].label);
   row("reward at step 1", mean_and_spread(pick(sides[0].runs, &train::RunSummary::first_reward), 3),

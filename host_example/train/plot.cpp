@@ -39,7 +39,8 @@ std::string plot_curves(const std::vector<Curve>& curves, const std::filesystem:
   }
   {
     std::ofstream script(script_file);
-    script << "set terminal png size 1000,800\n"
+    // noenhanced: labels such as ppo_clip are text, not subscripts.
+    script << "set terminal png size 1000,800 noenhanced\n"
            << "set output " << quoted(png_file.string()) << "\n"
            << "set multiplot layout 2,1\n"
            << "set grid\nset key bottom right\nset xlabel 'step'\n"
