@@ -8,17 +8,17 @@
 //   actor_rollout_ref.actor.ppo_mini_batch_size prompts per optimiser step (global)       8
 //   actor_rollout_ref.actor.ppo_epochs          passes over the step's batch              2
 //   actor_rollout_ref.actor.grad_clip           global gradient-norm clip (0: none)       1.0
-//   actor_rollout_ref.actor.optim.lr            AdamW learning rate                       5e-3
+//   actor_rollout_ref.actor.optim.lr            AdamW learning rate                       2e-3
 //   actor_rollout_ref.actor.optim.weight_decay  AdamW-style decay                         0.0
 //   actor_rollout_ref.model.embed_size          token embedding width                     32
-//   actor_rollout_ref.model.hidden_size         GRU width                                 192
+//   actor_rollout_ref.model.hidden_size         GRU width                                 256
 //   actor_rollout_ref.model.num_layers          GRU layers                                1
-//   trainer.total_training_steps                steps                                     150
+//   trainer.total_training_steps                steps                                     300
 //   trainer.seed                                model init, prompts and sampling          1
 //   trainer.num_threads                         LibTorch intra-op threads (0: default)    0
 //   trainer.metrics_file                        JSON line per step ("": none)   train_metrics.jsonl
-//   trainer.log_interval                        steps between plain log lines             10
-//   trainer.reward_threshold                    `compare`'s "steps to reach" threshold    0.6
+//   trainer.log_interval                        steps between plain log lines             25
+//   trainer.reward_threshold                    `compare`'s "steps to reach" threshold    0.7
 //   trainer.save_params                         file for the final parameters ("": none)  ""
 // The loss comes from actor_rollout_ref.actor.policy_loss.loss_mode through the registry.
 #pragma once
@@ -33,7 +33,7 @@ namespace rlloss::train {
 
 struct ModelSpec {
   int64_t embed_size = 32;
-  int64_t hidden_size = 192;
+  int64_t hidden_size = 256;
   int64_t num_layers = 1;
 };
 
@@ -46,15 +46,15 @@ struct TrainConfig {
   int64_t ppo_mini_batch_size = 8;
   int64_t ppo_epochs = 2;
   double grad_clip = 1.0;
-  double lr = 5e-3;
+  double lr = 2e-3;
   double weight_decay = 0.0;
   ModelSpec model;
-  int64_t total_training_steps = 150;
+  int64_t total_training_steps = 300;
   uint64_t seed = 1;
   int num_threads = 0;
   std::string metrics_file = "train_metrics.jsonl";
-  int64_t log_interval = 10;
-  double reward_threshold = 0.6;
+  int64_t log_interval = 25;
+  double reward_threshold = 0.7;
   std::string save_params;
 
   int64_t response_length() const {

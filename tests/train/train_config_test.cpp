@@ -19,7 +19,9 @@ TEST(TrainConfig, EmptyYamlGivesTheDefaults) {
   EXPECT_EQ(c.rollout_n, 8);
   EXPECT_EQ(c.ppo_mini_batch_size, 8);
   EXPECT_EQ(c.ppo_epochs, 2);
-  EXPECT_EQ(c.total_training_steps, 150);
+  EXPECT_EQ(c.total_training_steps, 300);
+  EXPECT_EQ(c.model.hidden_size, 256);
+  EXPECT_DOUBLE_EQ(c.lr, 2e-3);
   EXPECT_EQ(c.seed, 1u);
   EXPECT_EQ(c.response_length(), 4);  // max_digits 3 + EOS
 }
