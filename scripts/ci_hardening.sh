@@ -44,7 +44,8 @@ CC=clang CXX=clang++ cmake -S . -B build-asan "${common[@]}" -DRLLOSS_BUILD_FUZZ
   "-DRLLOSS_SANITIZE=address;undefined"
 ninja -C build-asan -j "$jobs" rlloss_fuzz_yaml_resolution rlloss_fuzz_compute
 export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:suppressions=$supp/asan.supp"
-export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+# use_tls=0: see tests/sanitizers/lsan.supp.
+export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0:use_tls=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
 if [ "$scope" = all ]; then
   cmake --build build-asan -j "$jobs"

@@ -38,7 +38,8 @@ RLLOSS_ALWAYS_INLINE float fast_exp(float x) {
   p = p * f + 1.6666665459e-1f;
   p = p * f + 5.0000001201e-1f;
   const float y = p * f * f + f + 1.0f;
-  const float scale = bit_cast_value<float>(static_cast<int32_t>((k_int + 127) << 23));
+  // Unsigned shift: a NaN x (a masked slot) gives a k_int whose signed shift would overflow.
+  const float scale = bit_cast_value<float>(static_cast<uint32_t>(k_int + 127) << 23);
   return y * scale;
 }
 

@@ -15,6 +15,7 @@
 #include <rlloss/kit/tensors.hpp>
 #include <rlloss/plugin_api.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -61,6 +62,11 @@ inline const char* cpu_kernel_name(CpuKernelFn kernel) {
 // Masked tokens per sequence; a floating mask must hold only 0 and 1.
 template <class M>
 void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, int64_t* lengths) {
+  // An empty row's data may be NULL: no row pointer is formed at all.
+  if (cols == 0) {
+    std::fill(lengths, lengths + rows, int64_t{0});
+    return;
+  }
   for (int64_t b = 0; b < rows; ++b) {
     const M* row = reinterpret_cast<const M*>(mask.data) + b * mask.row_stride;
     int64_t length = 0;
