@@ -1,10 +1,9 @@
 // The subcommands of host_example; each returns the process exit code.
 #pragma once
 
-#include <rlloss/loss_config.hpp>
-
 #include <filesystem>
 #include <optional>
+#include <rlloss/loss_config.hpp>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,7 @@ struct CommonOptions {
 
 struct ValidateOptions {
   std::optional<std::filesystem::path> library;  // validate only this file
-  std::string loss_mode;                          // or only this loaded plugin
+  std::string loss_mode;                         // or only this loaded plugin
   uint64_t seed = 1234;
   int threads = 0;  // N of the "1 vs N threads" check; 0: hardware concurrency (at least 2)
 };

@@ -1,15 +1,14 @@
 // host_example: lists, configures and validates rlloss loss plugins.
-#include "commands.hpp"
-
-#include <rlloss/registry.hpp>
-
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <optional>
+#include <rlloss/registry.hpp>
 #include <string>
+
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"host_example: list, configure and validate rlloss policy-loss plugins"};

@@ -6,7 +6,6 @@
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
-
 #include <string>
 
 namespace rlloss::ppo_clip {

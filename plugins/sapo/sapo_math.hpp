@@ -10,7 +10,6 @@
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
-
 #include <string>
 
 namespace rlloss::sapo {
@@ -57,9 +56,12 @@ struct SapoMath {
   static Params<C> make_params(const kit::ResolvedArgs& args) {
     const double tau_pos = args.number("tau_pos");
     const double tau_neg = args.number("tau_neg");
-    return {C(tau_pos),       C(tau_neg),
-            C(4.0 / tau_pos), C(4.0 / tau_neg),
-            C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high"))};
+    return {C(tau_pos),
+            C(tau_neg),
+            C(4.0 / tau_pos),
+            C(4.0 / tau_neg),
+            C(1.0 - args.number("clip_ratio_low")),
+            C(1.0 + args.number("clip_ratio_high"))};
   }
 
   static std::string warning(const kit::ResolvedArgs& args) {
@@ -72,8 +74,18 @@ struct SapoMath {
            "off-policy";
   }
 
-  enum Term { kNegLogRatio, kGate, kGatePos, kPos, kGateNeg, kNeg, kGradWeight, kRatio, kClipped,
-              kNumTermsEnum };
+  enum Term {
+    kNegLogRatio,
+    kGate,
+    kGatePos,
+    kPos,
+    kGateNeg,
+    kNeg,
+    kGradWeight,
+    kRatio,
+    kClipped,
+    kNumTermsEnum
+  };
   static constexpr int kNumTerms = kNumTermsEnum;
 
   template <class C>

@@ -48,7 +48,9 @@ class ElfHandle {
   Elf* elf_;
 };
 
-ElfVerdict reject(std::string reason) { return {false, std::move(reason)}; }
+ElfVerdict reject(std::string reason) {
+  return {false, std::move(reason)};
+}
 
 // The defined symbol called `name` in one symbol table, if any.
 std::optional<GElf_Sym> defined_symbol(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,

@@ -1,14 +1,13 @@
-#include <rlloss/registry.hpp>
-
-#include "elf_inspect.hpp"
-#include "table_validation.hpp"
-
-#include <boost/dll/shared_library.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/dll/shared_library.hpp>
 #include <cstdlib>
+#include <rlloss/registry.hpp>
 #include <sstream>
+
+#include "elf_inspect.hpp"
+#include "table_validation.hpp"
 
 #ifndef RLLOSS_BUILD_PLUGIN_DIR
 #define RLLOSS_BUILD_PLUGIN_DIR ""
@@ -52,8 +51,8 @@ const rlloss_plugin* map_and_enter(const fs::path& file) {
 
 bool looks_like_shared_library(const fs::path& file) {
   const std::string name = file.filename().string();
-  return name.size() > 3 && (name.compare(name.size() - 3, 3, ".so") == 0 ||
-                             name.find(".so.") != std::string::npos);
+  return name.size() > 3 &&
+         (name.compare(name.size() - 3, 3, ".so") == 0 || name.find(".so.") != std::string::npos);
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -131,14 +130,16 @@ Loss::Loss(std::shared_ptr<const LoadedPlugin> plugin, kit::ResolvedArgs args)
   const rlloss_status status = plugin_->table().create(
       values.data(), static_cast<uint32_t>(values.size()), &instance_, &error);
   if (status != RLLOSS_OK || instance_ == nullptr) {
-    throw RegistryError("plugin '" + plugin_->name() + "' (" + plugin_->path().string() +
-                        ") refused its arguments: " +
-                        (message[0] ? message : "create failed without a message"));
+    throw RegistryError(
+        "plugin '" + plugin_->name() + "' (" + plugin_->path().string() +
+        ") refused its arguments: " + (message[0] ? message : "create failed without a message"));
   }
   if (message[0] != '\0') spdlog::warn("{}", message);
 }
 
-Loss::~Loss() { plugin_->table().destroy(instance_); }
+Loss::~Loss() {
+  plugin_->table().destroy(instance_);
+}
 
 void Loss::compute(const rlloss_compute_call& call) const {
   char message[1024] = "";
@@ -146,8 +147,7 @@ void Loss::compute(const rlloss_compute_call& call) const {
   const rlloss_status status = plugin_->table().compute(instance_, &call, &error);
   if (status != RLLOSS_OK) {
     throw RegistryError("plugin '" + plugin_->name() + "' compute failed (status " +
-                        std::to_string(status) + "): " +
-                        (message[0] ? message : "no message"));
+                        std::to_string(status) + "): " + (message[0] ? message : "no message"));
   }
 }
 
@@ -208,7 +208,8 @@ size_t Registry::load_directory(const fs::path& dir) {
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir, error)) files.push_back(entry.path());
-  if (error) throw RegistryError("cannot list plugin directory " + dir.string() + ": " + error.message());
+  if (error)
+    throw RegistryError("cannot list plugin directory " + dir.string() + ": " + error.message());
   std::sort(files.begin(), files.end());
   // load_file returns the plugin already loaded from the same file; count only new ones.
   const size_t loaded_before = names().size();
@@ -247,7 +248,8 @@ std::shared_ptr<const LoadedPlugin> Registry::load_file(const fs::path& file) {
     }
   }
   const detail::ElfVerdict verdict = detail::inspect_plugin_file(path, RLLOSS_ENTRY_SYMBOL);
-  if (!verdict.is_plugin) throw RegistryError(path.string() + " is not a plugin: " + verdict.reason);
+  if (!verdict.is_plugin)
+    throw RegistryError(path.string() + " is not a plugin: " + verdict.reason);
   const rlloss_plugin* table = map_and_enter(path);
   const std::string problem = detail::table_problem(table);
   if (!problem.empty()) throw RegistryError(path.string() + " is refused: " + problem);
@@ -261,8 +263,8 @@ void Registry::add(std::shared_ptr<const LoadedPlugin> plugin) {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto [it, inserted] = by_name_.emplace(plugin->name(), plugin);
   if (!inserted && it->second->path() != plugin->path()) {
-    throw RegistryError("two plugins named '" + plugin->name() + "': " +
-                        it->second->path().string() + " and " + plugin->path().string());
+    throw RegistryError("two plugins named '" + plugin->name() +
+                        "': " + it->second->path().string() + " and " + plugin->path().string());
   }
 }
 

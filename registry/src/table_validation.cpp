@@ -1,9 +1,8 @@
 #include "table_validation.hpp"
 
-#include <rlloss/kit/schema.hpp>
-
 #include <cctype>
 #include <cstddef>
+#include <rlloss/kit/schema.hpp>
 #include <set>
 
 namespace rlloss::detail {
@@ -36,8 +35,7 @@ std::string arg_problem(const rlloss_arg_spec& spec, const std::set<std::string>
       }
       break;
     }
-    default:
-      return where + " has unknown type " + std::to_string(spec.type);
+    default: return where + " has unknown type " + std::to_string(spec.type);
   }
   if (spec.default_from != nullptr && names.count(spec.default_from) == 0) {
     return where + " defaults to undeclared argument '" + spec.default_from + "'";
@@ -78,7 +76,8 @@ std::string table_problem(const rlloss_plugin* table) {
   }
   if (table->num_metrics > 0 && table->metric_names == nullptr) return "its metric_names is NULL";
   for (uint32_t i = 0; i < table->num_metrics; ++i) {
-    if (!is_identifier(table->metric_names[i])) return "metric " + std::to_string(i) + " has a bad name";
+    if (!is_identifier(table->metric_names[i]))
+      return "metric " + std::to_string(i) + " has a bad name";
   }
   if (table->num_args > 0 && table->args == nullptr) return "its argument schema is NULL";
   std::set<std::string> names;

@@ -5,13 +5,6 @@
 // loss and gradient carry a few float32 ulps (exp, sigmoid), so we allow 2e-5 relative to the
 // magnitude (the aggregate of |per-token loss|, or |grad|); a float16 / bfloat16 gradient is then
 // rounded to its 11 / 8 significant bits, hence 2^-10 / 2^-7 relative for the gradient there.
-#include "busy_stream.hpp"
-#include "device_tensor.hpp"
-
-#include <reference_loss.hpp>
-#include <rlloss/registry.hpp>
-#include <rlloss/torch_loss.hpp>
-
 #include <cuda_runtime.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,8 +12,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <reference_loss.hpp>
+#include <rlloss/registry.hpp>
+#include <rlloss/torch_loss.hpp>
 #include <string>
 #include <vector>
+
+#include "busy_stream.hpp"
+#include "device_tensor.hpp"
 
 namespace rlloss {
 namespace {
@@ -105,7 +104,8 @@ Outputs run_cuda(const Loss& loss, const LossInputs& in, cudaStream_t stream = n
   DeviceTensor log_prob(in.log_prob, col_step), old_log_prob(in.old_log_prob, col_step);
   DeviceTensor advantages(in.advantages, col_step), mask(in.response_mask, col_step);
   std::unique_ptr<DeviceTensor> weights;
-  if (in.rollout_is_weights) weights = std::make_unique<DeviceTensor>(*in.rollout_is_weights, col_step);
+  if (in.rollout_is_weights)
+    weights = std::make_unique<DeviceTensor>(*in.rollout_is_weights, col_step);
   DeviceTensor out_loss({}, torch::kFloat64);
   DeviceTensor out_grad({in.log_prob.size(0), in.log_prob.size(1)}, in.log_prob.scalar_type());
   DeviceTensor out_metrics({static_cast<int64_t>(loss.metric_names().size())}, torch::kFloat64);
@@ -151,7 +151,8 @@ double grad_tolerance(torch::ScalarType dtype) {
 void expect_matches_reference(const std::string& name, const Loss& loss, const LossInputs& in,
                               const Outputs& got, const std::string& label) {
   const torch::ScalarType dtype = in.log_prob.scalar_type();
-  const auto reference = reference::reference_loss(name, loss.args(), cast_inputs(in, torch::kFloat64));
+  const auto reference =
+      reference::reference_loss(name, loss.args(), cast_inputs(in, torch::kFloat64));
   const double value_rel = dtype == torch::kFloat64 ? 1e-12 : 2e-5;
   const double scale =
       reference::aggregate(reference.token_loss.abs(), in.response_mask.to(torch::kFloat64),
@@ -189,7 +190,8 @@ TEST_F(CudaLossTest, MatchesReferenceForEveryModeShapeAndDtype) {
           const bool weights = seed % 2 == 0;
           const auto mask_dtype = seed % 3 == 0 ? torch::kFloat32 : torch::kBool;
           // Round once to the dtype, then the reference sees exactly what the kernel sees.
-          const LossInputs in = cast_inputs(random_batch(rows, cols, ++seed, 0.3, weights, mask_dtype), dtype);
+          const LossInputs in =
+              cast_inputs(random_batch(rows, cols, ++seed, 0.3, weights, mask_dtype), dtype);
           const std::string label = name + "/" + agg + "/" + std::to_string(rows) + "x" +
                                     std::to_string(cols) + "/" + c10::toString(dtype);
           expect_matches_reference(name, *loss, in, run_cuda(*loss, in), label);
@@ -256,9 +258,11 @@ TEST_F(CudaLossTest, FullyMaskedRowsAndExtremeLogRatiosStayFinite) {
 
 TEST_F(CudaLossTest, DeterministicAcrossRunsAndStreams) {
   const auto loss = make_loss("sapo", "seq-mean-token-mean");
-  const LossInputs in = cast_inputs(random_batch(64, 20000, 5, 0.3, true, torch::kBool), torch::kFloat32);
+  const LossInputs in =
+      cast_inputs(random_batch(64, 20000, 5, 0.3, true, torch::kBool), torch::kFloat32);
   cudaStream_t streams[2];
-  for (auto& s : streams) ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  for (auto& s : streams)
+    ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
   const Outputs first = run_cuda(*loss, in, streams[0]);
   for (int run = 0; run < 6; ++run) {
     const Outputs again = run_cuda(*loss, in, streams[run % 2]);
@@ -271,7 +275,8 @@ TEST_F(CudaLossTest, DeterministicAcrossRunsAndStreams) {
 
 TEST_F(CudaLossTest, NeverWaitsForTheStream) {
   const auto loss = make_loss("ppo_clip", "token-mean");
-  const LossInputs in = cast_inputs(random_batch(8, 4096, 11, 0.3, false, torch::kBool), torch::kFloat32);
+  const LossInputs in =
+      cast_inputs(random_batch(8, 4096, 11, 0.3, false, torch::kBool), torch::kFloat32);
   cudaStream_t stream;
   ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
   DeviceTensor log_prob(in.log_prob), old_log_prob(in.old_log_prob), advantages(in.advantages),

@@ -1,12 +1,11 @@
 // Runs in CI (no GPU, no driver): a plugin built with the static CUDA runtime loads, serves CPU
 // tensors, and answers a CUDA tensor with a clear "no CUDA device" error instead of crashing.
-#include <rlloss/registry.hpp>
-#include <rlloss/torch_loss.hpp>
-
 #include <cuda_runtime.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <rlloss/registry.hpp>
+#include <rlloss/torch_loss.hpp>
 #include <vector>
 
 namespace rlloss {
@@ -14,9 +13,7 @@ namespace {
 
 class CudaBuildWithoutDevice : public ::testing::Test {
  protected:
-  void SetUp() override {
-    registry_.load_directory(RLLOSS_TEST_PLUGIN_DIR);
-  }
+  void SetUp() override { registry_.load_directory(RLLOSS_TEST_PLUGIN_DIR); }
   Registry registry_;
 };
 

@@ -40,7 +40,8 @@ DeviceTensor::DeviceTensor(const torch::Tensor& cpu, int64_t col_step) : dtype_(
   spread = spread.contiguous();
   bytes_ = static_cast<size_t>(spread.numel() * spread.element_size());
   check(cudaMalloc(&data_, bytes_ > 0 ? bytes_ : 1), "cudaMalloc");
-  if (bytes_ > 0) check(cudaMemcpy(data_, spread.data_ptr(), bytes_, cudaMemcpyHostToDevice), "upload");
+  if (bytes_ > 0)
+    check(cudaMemcpy(data_, spread.data_ptr(), bytes_, cudaMemcpyHostToDevice), "upload");
   shape_ = {rows, cols};
   strides_ = {cols * col_step, col_step};
   describe(dtype_);
@@ -72,18 +73,22 @@ void DeviceTensor::describe(torch::ScalarType dtype) {
   dl_.byte_offset = 0;
 }
 
-DeviceTensor::~DeviceTensor() { cudaFree(data_); }
+DeviceTensor::~DeviceTensor() {
+  cudaFree(data_);
+}
 
 torch::Tensor DeviceTensor::to_cpu() const {
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   if (shape_.size() == 2 && strides_.size() == 2 && strides_[1] != 1) {
     auto spread = torch::empty({shape_[0], shape_[0] > 0 ? strides_[0] : 0},
                                torch::TensorOptions().dtype(dtype_));
-    if (bytes_ > 0) check(cudaMemcpy(spread.data_ptr(), data_, bytes_, cudaMemcpyDeviceToHost), "download");
+    if (bytes_ > 0)
+      check(cudaMemcpy(spread.data_ptr(), data_, bytes_, cudaMemcpyDeviceToHost), "download");
     return spread.slice(1, 0, shape_[1] * strides_[1], strides_[1]).contiguous();
   }
   auto out = torch::empty(shape_, torch::TensorOptions().dtype(dtype_));
-  if (bytes_ > 0) check(cudaMemcpy(out.data_ptr(), data_, bytes_, cudaMemcpyDeviceToHost), "download");
+  if (bytes_ > 0)
+    check(cudaMemcpy(out.data_ptr(), data_, bytes_, cudaMemcpyDeviceToHost), "download");
   return out;
 }
 

@@ -1,10 +1,9 @@
 // Device copies of CPU LibTorch tensors described as DLPack tensors, for the GPU tests and bench.
 #pragma once
 
+#include <cuda_runtime.h>
 #include <dlpack/dlpack.h>
 #include <torch/torch.h>
-
-#include <cuda_runtime.h>
 
 #include <cstdint>
 #include <memory>

@@ -3,8 +3,8 @@
  *
  * Plain C (C99 and C++), fixed-width integers, no C++ types, no exceptions. A plugin is a shared
  * library exporting one symbol, RLLOSS_ENTRY_SYMBOL, of type rlloss_entry_fn. It returns a pointer
- * to a static, const rlloss_plugin table that lives as long as the library stays mapped (hosts never
- * unmap a plugin while the process runs).
+ * to a static, const rlloss_plugin table that lives as long as the library stays mapped (hosts
+ * never unmap a plugin while the process runs).
  *
  * Evolution: every struct crossing the boundary starts with `struct_size` (the size in bytes of the
  * struct as its writer compiled it). Fields are only ever appended. A reader must check
@@ -58,7 +58,7 @@ typedef int32_t rlloss_status;
  * by the plugin when a call fails. `data` may be NULL when `capacity` is 0. */
 typedef struct rlloss_error_buffer {
   uint32_t struct_size;
-  char *data;
+  char* data;
   uint64_t capacity;
 } rlloss_error_buffer;
 
@@ -76,11 +76,11 @@ typedef int32_t rlloss_arg_type;
 /* One declared argument. Static data of the plugin, valid while the library is mapped. */
 typedef struct rlloss_arg_spec {
   uint32_t struct_size;
-  const char *name;           /* identifier, the YAML key (e.g. "tau_pos") */
+  const char* name;           /* identifier, the YAML key (e.g. "tau_pos") */
   rlloss_arg_type type;       /* RLLOSS_ARG_* */
-  const char *doc;            /* one-line description for `list` */
+  const char* doc;            /* one-line description for `list` */
   double default_number;      /* default of FLOAT, INT and BOOL arguments */
-  const char *default_string; /* default of STRING arguments (one of `choices` if any); else NULL */
+  const char* default_string; /* default of STRING arguments (one of `choices` if any); else NULL */
   /* Allowed range of FLOAT and INT values: [min, max], each end open when its flag is 0.
    * Use -HUGE_VAL / HUGE_VAL for an unbounded end. NaN is never allowed. */
   double min_value;
@@ -88,20 +88,20 @@ typedef struct rlloss_arg_spec {
   uint32_t min_inclusive;
   uint32_t max_inclusive;
   /* Allowed values of a STRING argument; NULL with num_choices 0 means any string. */
-  const char *const *choices;
+  const char* const* choices;
   uint32_t num_choices;
   /* When non-NULL: the name of another argument of the same type whose resolved value is this
    * argument's default when the caller does not set it (clip_ratio_low defaults to clip_ratio). */
-  const char *default_from;
+  const char* default_from;
 } rlloss_arg_spec;
 
 /* One argument value passed to `create`. Borrowed for the call. */
 typedef struct rlloss_arg_value {
   uint32_t struct_size;
-  const char *name;
+  const char* name;
   rlloss_arg_type type;
   double number;      /* FLOAT, INT, BOOL */
-  const char *string; /* STRING */
+  const char* string; /* STRING */
 } rlloss_arg_value;
 
 /* Opaque loss instance, created by `create`, freed by `destroy`. */
@@ -134,34 +134,34 @@ typedef struct rlloss_instance rlloss_instance;
  * num_threads: CPU threads to use; 0 means the plugin's default. Results never depend on it. */
 typedef struct rlloss_compute_call {
   uint32_t struct_size;
-  const DLTensor *log_prob;
-  const DLTensor *old_log_prob;
-  const DLTensor *advantages;
-  const DLTensor *response_mask;
-  const DLTensor *rollout_is_weights;
+  const DLTensor* log_prob;
+  const DLTensor* old_log_prob;
+  const DLTensor* advantages;
+  const DLTensor* response_mask;
+  const DLTensor* rollout_is_weights;
   int64_t global_token_count;
   int64_t global_seq_count;
   int64_t dp_size;
   int32_t num_threads;
-  void *stream;
-  DLTensor *loss;
-  DLTensor *grad_log_prob;
-  DLTensor *metrics;
+  void* stream;
+  DLTensor* loss;
+  DLTensor* grad_log_prob;
+  DLTensor* metrics;
 } rlloss_compute_call;
 
 /* The plugin table. Static and const; the first four fields keep their place in every ABI major,
  * so a host can always read the plugin's version before refusing it. */
 typedef struct rlloss_plugin {
   uint32_t struct_size;
-  uint32_t abi_major;        /* RLLOSS_ABI_VERSION_MAJOR the plugin was built against */
-  uint32_t abi_minor;        /* RLLOSS_ABI_VERSION_MINOR the plugin was built against */
-  const char *name;          /* the loss_mode: an identifier, unique among loaded plugins */
-  const char *version;       /* the plugin's own version, e.g. "1.0.0" */
-  const char *description;   /* one line */
-  uint64_t devices;          /* RLLOSS_DEVICE_BIT mask of devices served in this build */
-  const char *const *metric_names;
+  uint32_t abi_major;      /* RLLOSS_ABI_VERSION_MAJOR the plugin was built against */
+  uint32_t abi_minor;      /* RLLOSS_ABI_VERSION_MINOR the plugin was built against */
+  const char* name;        /* the loss_mode: an identifier, unique among loaded plugins */
+  const char* version;     /* the plugin's own version, e.g. "1.0.0" */
+  const char* description; /* one line */
+  uint64_t devices;        /* RLLOSS_DEVICE_BIT mask of devices served in this build */
+  const char* const* metric_names;
   uint32_t num_metrics;
-  const rlloss_arg_spec *args; /* the argument schema */
+  const rlloss_arg_spec* args; /* the argument schema */
   uint32_t num_args;
 
   /* Validates `values` against the schema (unknown name, wrong type, out of range, NaN: error;
@@ -169,21 +169,21 @@ typedef struct rlloss_plugin {
    * `values` may be NULL when `num_values` is 0. On failure `*out` is set to NULL. On success
    * the plugin may leave a warning (e.g. a questionable but legal setting) in `error`, for the
    * host to log; the host clears the buffer before the call. */
-  rlloss_status (*create)(const rlloss_arg_value *values, uint32_t num_values,
-                          rlloss_instance **out, rlloss_error_buffer *error);
+  rlloss_status (*create)(const rlloss_arg_value* values, uint32_t num_values,
+                          rlloss_instance** out, rlloss_error_buffer* error);
 
   /* Computes loss, gradient and metrics for one batch; see rlloss_compute_call. Thread-safe. */
-  rlloss_status (*compute)(const rlloss_instance *instance, const rlloss_compute_call *call,
-                           rlloss_error_buffer *error);
+  rlloss_status (*compute)(const rlloss_instance* instance, const rlloss_compute_call* call,
+                           rlloss_error_buffer* error);
 
   /* Frees an instance made by `create`. NULL is a no-op. */
-  void (*destroy)(rlloss_instance *instance);
+  void (*destroy)(rlloss_instance* instance);
 } rlloss_plugin;
 
 /* Type of the exported entry symbol. `host_abi_major` is the host's RLLOSS_ABI_VERSION_MAJOR.
  * Returns the plugin's static table (never freed), or NULL if the plugin cannot initialise.
  * The host compares `abi_major` itself and refuses a mismatch. Must not throw. */
-typedef const rlloss_plugin *(*rlloss_entry_fn)(uint32_t host_abi_major);
+typedef const rlloss_plugin* (*rlloss_entry_fn)(uint32_t host_abi_major);
 
 #ifdef __cplusplus
 } /* extern "C" */

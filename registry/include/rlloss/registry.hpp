@@ -5,13 +5,13 @@
 // shared reference to its plugin's entry.
 #pragma once
 
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/plugin_api.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <rlloss/kit/schema.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>

@@ -4,12 +4,11 @@
 // backward returns the saved gradient times the incoming one. Only log_prob gets a gradient.
 #pragma once
 
-#include <rlloss/registry.hpp>
-
 #include <torch/torch.h>
 
 #include <map>
 #include <optional>
+#include <rlloss/registry.hpp>
 #include <string>
 
 namespace rlloss {
@@ -21,10 +20,10 @@ struct LossNormalisers {
 };
 
 struct LossInputs {
-  torch::Tensor log_prob;      // [B, T], float32 or float64 (requires_grad for training)
-  torch::Tensor old_log_prob;  // [B, T], same dtype
-  torch::Tensor advantages;    // [B, T], same dtype
-  torch::Tensor response_mask; // [B, T], bool, uint8 or floating 0/1
+  torch::Tensor log_prob;       // [B, T], float32 or float64 (requires_grad for training)
+  torch::Tensor old_log_prob;   // [B, T], same dtype
+  torch::Tensor advantages;     // [B, T], same dtype
+  torch::Tensor response_mask;  // [B, T], bool, uint8 or floating 0/1
   std::optional<torch::Tensor> rollout_is_weights;
   LossNormalisers normalisers;
   int num_threads = 0;  // 0: the plugin's default

@@ -11,21 +11,27 @@
 // (there are no tokens to weight).
 #pragma once
 
-#include <rlloss/kit/device_macros.hpp>
-#include <rlloss/kit/error.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/plugin_api.h>
 
 #include <cstdint>
 #include <limits>
+#include <rlloss/kit/device_macros.hpp>
+#include <rlloss/kit/error.hpp>
+#include <rlloss/kit/schema.hpp>
 #include <string>
 
 namespace rlloss::kit {
 
-enum class AggMode { token_mean, token_sum, seq_mean_token_sum, seq_mean_token_mean, seq_mean_token_sum_norm };
+enum class AggMode {
+  token_mean,
+  token_sum,
+  seq_mean_token_sum,
+  seq_mean_token_mean,
+  seq_mean_token_sum_norm
+};
 
 inline constexpr const char* kAggModeNames[] = {"token-mean", "token-sum", "seq-mean-token-sum",
-                                               "seq-mean-token-mean", "seq-mean-token-sum-norm"};
+                                                "seq-mean-token-mean", "seq-mean-token-sum-norm"};
 inline constexpr uint32_t kNumAggModes = 5;
 
 inline AggMode parse_agg_mode(const std::string& name) {
@@ -35,9 +41,13 @@ inline AggMode parse_agg_mode(const std::string& name) {
   fail("unknown loss_agg_mode '" + name + "'");
 }
 
-inline const char* agg_mode_name(AggMode mode) { return kAggModeNames[static_cast<int>(mode)]; }
+inline const char* agg_mode_name(AggMode mode) {
+  return kAggModeNames[static_cast<int>(mode)];
+}
 
-inline bool divides_by_tokens(AggMode mode) { return mode == AggMode::token_mean; }
+inline bool divides_by_tokens(AggMode mode) {
+  return mode == AggMode::token_mean;
+}
 inline bool divides_by_sequences(AggMode mode) {
   return mode != AggMode::token_mean && mode != AggMode::token_sum;
 }
@@ -45,15 +55,35 @@ inline bool divides_by_sequences(AggMode mode) {
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 inline constexpr rlloss_arg_spec agg_mode_arg_spec() {
-  return {sizeof(rlloss_arg_spec), "loss_agg_mode", RLLOSS_ARG_STRING,
-          "how per-token losses become one scalar (verl's agg_loss)", 0, "token-mean", 0, 0, 0, 0,
-          kAggModeNames, kNumAggModes, nullptr};
+  return {sizeof(rlloss_arg_spec),
+          "loss_agg_mode",
+          RLLOSS_ARG_STRING,
+          "how per-token losses become one scalar (verl's agg_loss)",
+          0,
+          "token-mean",
+          0,
+          0,
+          0,
+          0,
+          kAggModeNames,
+          kNumAggModes,
+          nullptr};
 }
 
 inline constexpr rlloss_arg_spec loss_scale_factor_arg_spec() {
-  return {sizeof(rlloss_arg_spec), "loss_scale_factor", RLLOSS_ARG_FLOAT,
-          "divisor of seq-mean-token-sum-norm; 0 means T, the response length", 0, nullptr, 0,
-          kInfinity, 1, 0, nullptr, 0, nullptr};
+  return {sizeof(rlloss_arg_spec),
+          "loss_scale_factor",
+          RLLOSS_ARG_FLOAT,
+          "divisor of seq-mean-token-sum-norm; 0 means T, the response length",
+          0,
+          nullptr,
+          0,
+          kInfinity,
+          1,
+          0,
+          nullptr,
+          0,
+          nullptr};
 }
 
 // Counts and the data-parallel factor that turn a mode into weights.
@@ -72,8 +102,7 @@ RLLOSS_HOST_DEVICE inline double sequence_weight(AggMode mode, const Normalisers
     case AggMode::token_mean: return per_token;
     case AggMode::token_sum: return n.dp_size;
     case AggMode::seq_mean_token_sum: return per_sequence;
-    case AggMode::seq_mean_token_mean:
-      return per_sequence / (static_cast<double>(length) + 1e-8);
+    case AggMode::seq_mean_token_mean: return per_sequence / (static_cast<double>(length) + 1e-8);
     case AggMode::seq_mean_token_sum_norm: return per_sequence / n.scale;
   }
   return 0;
@@ -99,7 +128,8 @@ inline Normalisers make_normalisers(AggMode mode, int64_t local_tokens, int64_t 
   }
   if (global_sequences >= 0 && global_sequences < local_sequences) {
     fail("global_seq_count " + std::to_string(global_sequences) +
-         " is smaller than this batch's non-empty sequence count " + std::to_string(local_sequences));
+         " is smaller than this batch's non-empty sequence count " +
+         std::to_string(local_sequences));
   }
   if (dp_size > 1 && divides_by_tokens(mode) && global_tokens < 0) {
     fail("dp_size " + std::to_string(dp_size) + " with loss_agg_mode " + agg_mode_name(mode) +

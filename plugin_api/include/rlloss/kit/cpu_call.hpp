@@ -1,9 +1,8 @@
 // A validated CPU compute call as the fused kernels see it, and the per-ISA kernel entry points.
 #pragma once
 
-#include <rlloss/kit/tensors.hpp>
-
 #include <cstdint>
+#include <rlloss/kit/tensors.hpp>
 
 namespace rlloss::kit {
 

@@ -1,10 +1,9 @@
 // A validated CUDA compute call as the device kernels see it (plain host struct: no CUDA headers).
 #pragma once
 
+#include <cstdint>
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/tensors.hpp>
-
-#include <cstdint>
 
 namespace rlloss::kit {
 

@@ -15,10 +15,6 @@
 // every metric NaN instead, so a broken batch can never train silently.
 #pragma once
 
-#include <rlloss/kit/cuda_call.hpp>
-#include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/instance.hpp>
-
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -27,6 +23,9 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <rlloss/kit/cuda_call.hpp>
+#include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/instance.hpp>
 #include <string>
 
 namespace rlloss::kit::cuda {
@@ -47,14 +46,28 @@ struct ComputeType<double> {
   using type = double;
 };
 
-__device__ __forceinline__ float load_value(const float* p) { return *p; }
-__device__ __forceinline__ double load_value(const double* p) { return *p; }
-__device__ __forceinline__ float load_value(const __half* p) { return __half2float(*p); }
-__device__ __forceinline__ float load_value(const __nv_bfloat16* p) { return __bfloat162float(*p); }
+__device__ __forceinline__ float load_value(const float* p) {
+  return *p;
+}
+__device__ __forceinline__ double load_value(const double* p) {
+  return *p;
+}
+__device__ __forceinline__ float load_value(const __half* p) {
+  return __half2float(*p);
+}
+__device__ __forceinline__ float load_value(const __nv_bfloat16* p) {
+  return __bfloat162float(*p);
+}
 
-__device__ __forceinline__ void store_value(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store_value(double* p, double v) { *p = v; }
-__device__ __forceinline__ void store_value(__half* p, float v) { *p = __float2half_rn(v); }
+__device__ __forceinline__ void store_value(float* p, float v) {
+  *p = v;
+}
+__device__ __forceinline__ void store_value(double* p, double v) {
+  *p = v;
+}
+__device__ __forceinline__ void store_value(__half* p, float v) {
+  *p = __float2half_rn(v);
+}
 __device__ __forceinline__ void store_value(__nv_bfloat16* p, float v) {
   *p = __float2bfloat16_rn(v);
 }
@@ -166,16 +179,18 @@ __global__ void __launch_bounds__(kThreads)
   for (int j = 0; j < kTokensPerThread; ++j) {
     const int64_t index = first + int64_t{j} * kThreads;
     if (index >= total) break;
-    const int64_t b = narrow ? static_cast<int64_t>(static_cast<uint32_t>(index) /
-                                                    static_cast<uint32_t>(cols))
-                             : index / cols;
+    const int64_t b =
+        narrow ? static_cast<int64_t>(static_cast<uint32_t>(index) / static_cast<uint32_t>(cols))
+               : index / cols;
     const int64_t t = index - b * cols;
     const auto at = [b, t](const int64_t* stride) { return b * stride[0] + t * stride[1]; };
     const bool on = mask[at(s.mask)] != M(0);
-    const auto token = Math::template token<C>(params, static_cast<C>(load_value(p.log_prob + at(s.log_prob))),
-                                               static_cast<C>(load_value(p.old_log_prob + at(s.old_log_prob))),
-                                               static_cast<C>(load_value(p.advantages + at(s.advantages))));
-    const C is_weight = kIsWeights ? static_cast<C>(load_value(p.is_weights + at(s.is_weights))) : C(1);
+    const auto token =
+        Math::template token<C>(params, static_cast<C>(load_value(p.log_prob + at(s.log_prob))),
+                                static_cast<C>(load_value(p.old_log_prob + at(s.old_log_prob))),
+                                static_cast<C>(load_value(p.advantages + at(s.advantages))));
+    const C is_weight =
+        kIsWeights ? static_cast<C>(load_value(p.is_weights + at(s.is_weights))) : C(1);
     const C weight = static_cast<C>(weights[b]);
     store_value(p.grad + at(s.grad), on ? token.dloss * is_weight * weight : C(0));
     loss += on ? token.loss * is_weight * weight : C(0);
@@ -259,7 +274,9 @@ class DeviceScope {
   int previous_ = 0;
 };
 
-inline size_t align_up(size_t bytes) { return (bytes + 255) / 256 * 256; }
+inline size_t align_up(size_t bytes) {
+  return (bytes + 255) / 256 * 256;
+}
 
 // A private stream-ordered pool per device that keeps up to 64 MiB between calls, so scratch
 // allocation costs no driver round trip at steady state and the host's own default pool is left
@@ -285,7 +302,8 @@ inline cudaMemPool_t scratch_pool(int device) {
 
 template <class T>
 DevicePointers<T> device_pointers(const CudaCall& c) {
-  return {reinterpret_cast<const T*>(c.log_prob.data), reinterpret_cast<const T*>(c.old_log_prob.data),
+  return {reinterpret_cast<const T*>(c.log_prob.data),
+          reinterpret_cast<const T*>(c.old_log_prob.data),
           reinterpret_cast<const T*>(c.advantages.data),
           c.has_is_weights ? reinterpret_cast<const T*>(c.is_weights.data) : nullptr,
           reinterpret_cast<T*>(c.grad.data)};
@@ -331,8 +349,7 @@ void launch_fused_typed(const Instance<Math>& instance, const CudaCall& c, int64
       return launch_fused<Math, T, uint8_t>(instance, c, blocks, weights, partials, stream);
     case Dtype::float32:
       return launch_fused<Math, T, float>(instance, c, blocks, weights, partials, stream);
-    default:
-      return launch_fused<Math, T, double>(instance, c, blocks, weights, partials, stream);
+    default: return launch_fused<Math, T, double>(instance, c, blocks, weights, partials, stream);
   }
 }
 
@@ -365,10 +382,12 @@ void run(const void* instance_ptr, const CudaCall& c) {
   auto* lengths = reinterpret_cast<long long*>(base);
   auto* weights = reinterpret_cast<double*>(base + lengths_bytes);
   auto* partials = reinterpret_cast<double*>(base + lengths_bytes + weights_bytes);
-  auto* local_tokens = reinterpret_cast<long long*>(base + lengths_bytes + weights_bytes + partial_bytes);
+  auto* local_tokens =
+      reinterpret_cast<long long*>(base + lengths_bytes + weights_bytes + partial_bytes);
   auto* flags = reinterpret_cast<unsigned*>(local_tokens + 1);
 
-  cudaError_t status = cudaMemsetAsync(base + lengths_bytes + weights_bytes + partial_bytes, 0, 256, stream);
+  cudaError_t status =
+      cudaMemsetAsync(base + lengths_bytes + weights_bytes + partial_bytes, 0, 256, stream);
   if (status == cudaSuccess && c.rows > 0) {
     if (c.cols == 0) {
       status = cudaMemsetAsync(lengths, 0, sizeof(long long) * static_cast<size_t>(c.rows), stream);
@@ -381,9 +400,9 @@ void run(const void* instance_ptr, const CudaCall& c) {
     }
   }
   if (status == cudaSuccess) {
-    sequence_weights_kernel<<<1, kThreads, 0, stream>>>(lengths, c.rows, c.agg_mode, c.global_tokens,
-                                                       c.global_sequences, c.dp_size, c.loss_scale,
-                                                       weights, local_tokens, flags);
+    sequence_weights_kernel<<<1, kThreads, 0, stream>>>(
+        lengths, c.rows, c.agg_mode, c.global_tokens, c.global_sequences, c.dp_size, c.loss_scale,
+        weights, local_tokens, flags);
     if (blocks > 0) {
       switch (c.log_prob.dtype) {
         case Dtype::float32:
@@ -413,9 +432,9 @@ void run(const void* instance_ptr, const CudaCall& c) {
 }  // namespace rlloss::kit::cuda
 
 // Defines rlloss::kit::cuda::cuda_kernel for one loss; put it in the plugin's .cu file.
-#define RLLOSS_DEFINE_CUDA_KERNEL(MATH)                                    \
-  namespace rlloss::kit::cuda {                                            \
-  void cuda_kernel(const void* instance, const CudaCall& call) {          \
-    run<MATH>(instance, call);                                             \
-  }                                                                        \
+#define RLLOSS_DEFINE_CUDA_KERNEL(MATH)                          \
+  namespace rlloss::kit::cuda {                                  \
+  void cuda_kernel(const void* instance, const CudaCall& call) { \
+    run<MATH>(instance, call);                                   \
+  }                                                              \
   }

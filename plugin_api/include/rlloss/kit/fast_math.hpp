@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <cstring>
-
 #include <rlloss/kit/device_macros.hpp>
 
 namespace rlloss::kit {
@@ -16,10 +15,18 @@ RLLOSS_ALWAYS_INLINE To bit_cast_value(From from) {
   return to;
 }
 
-RLLOSS_ALWAYS_INLINE float min_value(float a, float b) { return b < a ? b : a; }
-RLLOSS_ALWAYS_INLINE float max_value(float a, float b) { return a < b ? b : a; }
-RLLOSS_ALWAYS_INLINE double min_value(double a, double b) { return b < a ? b : a; }
-RLLOSS_ALWAYS_INLINE double max_value(double a, double b) { return a < b ? b : a; }
+RLLOSS_ALWAYS_INLINE float min_value(float a, float b) {
+  return b < a ? b : a;
+}
+RLLOSS_ALWAYS_INLINE float max_value(float a, float b) {
+  return a < b ? b : a;
+}
+RLLOSS_ALWAYS_INLINE double min_value(double a, double b) {
+  return b < a ? b : a;
+}
+RLLOSS_ALWAYS_INLINE double max_value(double a, double b) {
+  return a < b ? b : a;
+}
 
 // exp(x), x clamped to [-87, 88] so 2^k stays a normal float; exp(-87) ~ 1.6e-38 stands in for 0.
 RLLOSS_ALWAYS_INLINE float fast_exp(float x) {
@@ -62,8 +69,8 @@ RLLOSS_ALWAYS_INLINE double fast_exp(double x) {
   q = q * ff + 2.27265548208155028766e-1;
   q = q * ff + 2.00000000000000000009e0;
   const double y = 1.0 + 2.0 * (p / (q - p));
-  const double scale = bit_cast_value<double>(static_cast<int64_t>(
-      static_cast<uint64_t>(k_int + 1023) << 52));
+  const double scale =
+      bit_cast_value<double>(static_cast<int64_t>(static_cast<uint64_t>(k_int + 1023) << 52));
   return y * scale;
 }
 

@@ -5,6 +5,12 @@
 // in one source file, plus one kernel source with RLLOSS_DEFINE_CPU_KERNEL(MyMath).
 #pragma once
 
+#include <rlloss/plugin_api.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/cpu_call.hpp>
 #include <rlloss/kit/cuda_call.hpp>
@@ -13,12 +19,6 @@
 #include <rlloss/kit/instance.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/tensors.hpp>
-#include <rlloss/plugin_api.h>
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -285,8 +285,9 @@ class Plugin {
     if (call.metrics != nullptr) {
       g.metrics = tensor_data(*call.metrics);
       g.metrics_dtype = dtype_of(call.metrics->dtype);
-      g.metrics_stride =
-          call.metrics->ndim == 1 && call.metrics->strides != nullptr ? call.metrics->strides[0] : 1;
+      g.metrics_stride = call.metrics->ndim == 1 && call.metrics->strides != nullptr
+                             ? call.metrics->strides[0]
+                             : 1;
     }
     g.device_id = call.log_prob->device.device_id;
     g.stream = call.stream;
@@ -300,8 +301,7 @@ class Plugin {
 #endif
   }
 
-  static void run_cpu(const Instance<Math>& instance, const rlloss_compute_call& call,
-                      CpuCall c) {
+  static void run_cpu(const Instance<Math>& instance, const rlloss_compute_call& call, CpuCall c) {
     const int64_t rows = c.rows;
     const int64_t cols = c.cols;
     std::vector<int64_t> lengths(static_cast<size_t>(rows));
@@ -337,8 +337,8 @@ class Plugin {
 }  // namespace rlloss::kit
 
 // Exports the plugin's one entry symbol.
-#define RLLOSS_DEFINE_PLUGIN(MATH)                                                          \
+#define RLLOSS_DEFINE_PLUGIN(MATH)                                                             \
   extern "C" RLLOSS_EXPORT const rlloss_plugin* rlloss_plugin_entry(uint32_t host_abi_major) { \
-    (void)host_abi_major;                                                                   \
-    return ::rlloss::kit::Plugin<MATH>::table();                                            \
+    (void)host_abi_major;                                                                      \
+    return ::rlloss::kit::Plugin<MATH>::table();                                               \
   }

@@ -2,12 +2,12 @@
 // Header-only and shared by plugins (create) and hosts (YAML), so both give the same messages.
 #pragma once
 
-#include <rlloss/kit/error.hpp>
 #include <rlloss/plugin_api.h>
 
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <rlloss/kit/error.hpp>
 #include <string>
 #include <vector>
 
@@ -148,8 +148,9 @@ inline void apply_defaults(ResolvedArgs& args) {
                                     ? check_string(*entry.spec, entry.value.string)
                                     : check_number(*entry.spec, entry.value.number);
     if (!problem.empty()) {
-      fail(std::string("argument '") + entry.spec->name + "' = " + format_number(entry.value.number) +
-           " (from '" + entry.spec->default_from + "'): " + problem);
+      fail(std::string("argument '") + entry.spec->name +
+           "' = " + format_number(entry.value.number) + " (from '" + entry.spec->default_from +
+           "'): " + problem);
     }
   }
 }
@@ -167,7 +168,8 @@ inline ResolvedArgs declared_args(const rlloss_arg_spec* specs, uint32_t num_spe
 inline ResolvedArgs resolve_create_args(const rlloss_arg_spec* specs, uint32_t num_specs,
                                         const rlloss_arg_value* values, uint32_t num_values) {
   ResolvedArgs args = declared_args(specs, num_specs);
-  if (num_values > 0 && values == nullptr) fail("argument values are NULL but their count is not 0");
+  if (num_values > 0 && values == nullptr)
+    fail("argument values are NULL but their count is not 0");
   for (uint32_t i = 0; i < num_values; ++i) {
     const rlloss_arg_value& value = versioned_at(values, i);
     if (value.name == nullptr) fail("argument " + std::to_string(i) + " has no name");

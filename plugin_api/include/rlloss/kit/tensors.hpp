@@ -1,10 +1,10 @@
 // Validation of the DLPack tensors of a compute call, and the [B, T] views the kernels read.
 #pragma once
 
-#include <rlloss/kit/error.hpp>
 #include <rlloss/plugin_api.h>
 
 #include <cstdint>
+#include <rlloss/kit/error.hpp>
 #include <string>
 
 namespace rlloss::kit {
@@ -30,7 +30,7 @@ inline std::string describe_dtype(const DLDataType& t) {
                      : t.code == kDLUInt     ? "uint"
                      : t.code == kDLInt      ? "int"
                      : t.code == kDLBoolCode ? "bool"
-                                             : "code" ;
+                                             : "code";
   std::string text = code + std::to_string(t.bits);
   if (t.lanes != 1) text += "x" + std::to_string(t.lanes);
   return text;
@@ -117,8 +117,8 @@ inline MatrixView view_matrix(const DLTensor* t, const char* name, int64_t rows,
   }
   if (t->data == nullptr && rows > 0 && cols > 0) {
     // rows * cols may not fit in int64_t (a huge shape with no data behind it).
-    const std::string count = rows > INT64_MAX / cols ? "more than 2^63"
-                                                       : std::to_string(rows * cols);
+    const std::string count =
+        rows > INT64_MAX / cols ? "more than 2^63" : std::to_string(rows * cols);
     fail(std::string(name) + " has NULL data but " + count + " elements");
   }
   view.data = tensor_data(*t);
