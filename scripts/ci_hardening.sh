@@ -6,8 +6,9 @@
 #      built once);
 #   3. the concurrency and lifecycle tests under ThreadSanitizer (build-tsan, g++).
 # CUDA is off in every build. Environment:
-#   ASAN_SCOPE=all    every test (LibTorch ones included); =core (default) the suites that need no
-#                     LibTorch: abi, registry, config, hardening
+#   ASAN_SCOPE=all    (default) every test, LibTorch ones included (about 11 min of build and 4 of
+#                     tests on 2 cores); =core the suites that need no LibTorch: abi, registry,
+#                     config, hardening (a quick local check)
 #   FUZZ_SECONDS=60   per fuzz target
 #   JOBS=$(nproc)
 set -euo pipefail
@@ -27,7 +28,7 @@ if ((${#missing[@]})); then
 fi
 
 jobs=${JOBS:-$(nproc)}
-scope=${ASAN_SCOPE:-core}
+scope=${ASAN_SCOPE:-all}
 fuzz_seconds=${FUZZ_SECONDS:-60}
 supp=$PWD/tests/sanitizers
 common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRLLOSS_WERROR=ON -DRLLOSS_WITH_CUDA=OFF
