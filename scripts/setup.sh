@@ -9,17 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ pkg-config binutils libtorch-dev libboost-dev
   libboost-filesystem-dev libyaml-cpp-dev libspdlog-dev libcli11-dev libdlpack-dev libelf-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev gnuplot-nox libopenblas0-openmp)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install_packages.sh setup "${packages[@]}"
 
 build_dir=${BUILD_DIR:-build}
 # shellcheck disable=SC2086
