@@ -130,11 +130,12 @@ Loss::Loss(std::shared_ptr<const LoadedPlugin> plugin, kit::ResolvedArgs args)
   const rlloss_status status = plugin_->table().create(
       values.data(), static_cast<uint32_t>(values.size()), &instance_, &error);
   if (status != RLLOSS_OK || instance_ == nullptr) {
-    throw RegistryError(
-        "plugin '" + plugin_->name() + "' (" + plugin_->path().string() +
-        ") refused its arguments: " + (message[0] ? message : "create failed without a message"));
+    throw RegistryError("plugin '" + plugin_->name() + "' (" + plugin_->path().string() +
+                            ") refused its arguments: " +
+                            (message[0] ? message : "create failed without a message"),
+                        status == RLLOSS_OK ? RLLOSS_ERROR_INTERNAL : status);
   }
-  if (message[0] != '\0') spdlog::warn("{}", message);
+  create_warning_ = message;
 }
 
 Loss::~Loss() {
@@ -147,8 +148,14 @@ void Loss::compute(const rlloss_compute_call& call) const {
   const rlloss_status status = plugin_->table().compute(instance_, &call, &error);
   if (status != RLLOSS_OK) {
     throw RegistryError("plugin '" + plugin_->name() + "' compute failed (status " +
-                        std::to_string(status) + "): " + (message[0] ? message : "no message"));
+                            std::to_string(status) + "): " + (message[0] ? message : "no message"),
+                        status);
   }
+}
+
+rlloss_status Loss::try_compute(const rlloss_compute_call& call,
+                                rlloss_error_buffer* error) const noexcept {
+  return plugin_->table().compute(instance_, &call, error);
 }
 
 // ---- Registry ----
@@ -300,7 +307,9 @@ std::shared_ptr<const LoadedPlugin> Registry::get(const std::string& name) const
 
 std::shared_ptr<Loss> Registry::create(const std::string& name,
                                        const kit::ResolvedArgs& args) const {
-  return std::make_shared<Loss>(get(name), args);
+  auto loss = std::make_shared<Loss>(get(name), args);
+  if (!loss->create_warning().empty()) spdlog::warn("{}", loss->create_warning());
+  return loss;
 }
 
 std::shared_ptr<Loss> Registry::create_default(const std::string& name) const {
@@ -311,7 +320,9 @@ std::shared_ptr<Loss> Registry::create_default(const std::string& name) const {
   } catch (const std::exception& e) {
     throw RegistryError("plugin '" + name + "': " + e.what());
   }
-  return std::make_shared<Loss>(std::move(plugin), std::move(args));
+  auto loss = std::make_shared<Loss>(std::move(plugin), std::move(args));
+  if (!loss->create_warning().empty()) spdlog::warn("{}", loss->create_warning());
+  return loss;
 }
 
 }  // namespace rlloss

@@ -18,10 +18,17 @@
 
 namespace rlloss {
 
-// Every error the registry, the YAML reader or a plugin call reports to the host.
+// Every error the registry, the YAML reader or a plugin call reports to the host. `status` is the
+// plugin's own status when a plugin call failed, else RLLOSS_ERROR_INVALID_ARGUMENT.
 class RegistryError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit RegistryError(const std::string& message,
+                         rlloss_status status = RLLOSS_ERROR_INVALID_ARGUMENT)
+      : std::runtime_error(message), status_(status) {}
+  rlloss_status status() const { return status_; }
+
+ private:
+  rlloss_status status_;
 };
 
 // One loaded plugin library: its table (static in the library) and where it came from.
@@ -56,14 +63,20 @@ class Loss {
   std::string name() const { return plugin_->name(); }
   const kit::ResolvedArgs& args() const { return args_; }
   std::vector<std::string> metric_names() const { return plugin_->metric_names(); }
+  // What the plugin's create said of a legal but questionable setting; empty when nothing.
+  const std::string& create_warning() const { return create_warning_; }
 
   // Calls the plugin; throws RegistryError with the plugin's message on failure.
   void compute(const rlloss_compute_call& call) const;
+  // Calls the plugin and returns its status; its message, on failure, is in `error`.
+  rlloss_status try_compute(const rlloss_compute_call& call,
+                            rlloss_error_buffer* error) const noexcept;
 
  private:
   std::shared_ptr<const LoadedPlugin> plugin_;
   kit::ResolvedArgs args_;  // every declared argument's value, as passed to create
   rlloss_instance* instance_ = nullptr;
+  std::string create_warning_;
 };
 
 class Registry {
@@ -94,7 +107,8 @@ class Registry {
   // Throws RegistryError listing the loaded names when `name` is not loaded.
   std::shared_ptr<const LoadedPlugin> get(const std::string& name) const;
 
-  // Creates a loss from fully resolved arguments (see loss_config.hpp for YAML and overrides).
+  // Creates a loss from fully resolved arguments (see loss_config.hpp for YAML and overrides) and
+  // logs its create warning, if any.
   std::shared_ptr<Loss> create(const std::string& name, const kit::ResolvedArgs& args) const;
   // Creates a loss with every argument at its schema default.
   std::shared_ptr<Loss> create_default(const std::string& name) const;

@@ -1,0 +1,66 @@
+#include "c_api_support.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace rlloss::c_api {
+
+void write_message(rlloss_error_buffer* error, const std::string& message) noexcept {
+  if (error == nullptr || error->struct_size < RLLOSS_ERROR_BUFFER_STRUCT_SIZE_1_0 ||
+      error->data == nullptr || error->capacity == 0) {
+    return;
+  }
+  size_t kept = std::min<uint64_t>(message.size(), error->capacity - 1);
+  // Back off from a continuation byte (10xxxxxx) so no character is cut in two.
+  if (kept < message.size()) {
+    while (kept > 0 && (static_cast<unsigned char>(message[kept]) & 0xC0) == 0x80) --kept;
+  }
+  std::memcpy(error->data, message.data(), kept);
+  error->data[kept] = '\0';
+}
+
+void clear_message(rlloss_error_buffer* error) noexcept {
+  write_message(error, "");
+}
+
+void require(const void* pointer, const char* what) {
+  if (pointer == nullptr) throw ApiError(std::string(what) + " is NULL");
+}
+
+void require_struct_size(uint32_t struct_size, size_t size_1_0, const char* type_name) {
+  if (struct_size < size_1_0) {
+    throw ApiError(std::string(type_name) + ".struct_size is " + std::to_string(struct_size) +
+                   ", smaller than its ABI 1.0 size " + std::to_string(size_1_0) +
+                   " (set it to sizeof(" + type_name + "))");
+  }
+}
+
+void fill_plugin_info(const LoadedPlugin& plugin, rlloss_host_plugin_info* out) {
+  require(out, "the plugin info out-pointer");
+  require_struct_size(out->struct_size, RLLOSS_HOST_PLUGIN_INFO_STRUCT_SIZE_1_0,
+                      "rlloss_host_plugin_info");
+  const rlloss_plugin& table = plugin.table();
+  out->name = table.name;
+  out->version = table.version ? table.version : "";
+  out->description = table.description ? table.description : "";
+  out->path = plugin.path().c_str();
+  out->devices = table.devices;
+  out->metric_names = table.metric_names;
+  out->num_metrics = table.num_metrics;
+  out->num_args = table.num_args;
+  out->abi_major = table.abi_major;
+  out->abi_minor = table.abi_minor;
+}
+
+void fill_arg(const kit::ResolvedArgs::Entry& entry, const std::string& source,
+              rlloss_host_arg* out) {
+  require(out, "the argument out-pointer");
+  require_struct_size(out->struct_size, RLLOSS_HOST_ARG_STRUCT_SIZE_1_0, "rlloss_host_arg");
+  out->name = entry.spec->name;
+  out->type = entry.spec->type;
+  out->number = entry.spec->type == RLLOSS_ARG_STRING ? 0.0 : entry.value.number;
+  out->string = entry.value.string.c_str();
+  out->source = source.c_str();
+}
+
+}  // namespace rlloss::c_api
