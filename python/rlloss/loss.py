@@ -24,9 +24,10 @@ class _CallState(threading.local):
 
     def __init__(self):
         self.block = new_call_block()
-        call = self.block.call
-        self.weights_pointer = call.rollout_is_weights
-        self.metrics_pointer = call.metrics
+        # Pointer objects of their own: one read from a field shares the field's memory and
+        # would turn NULL with it.
+        self.weights_pointer = ctypes.pointer(self.block.rollout_is_weights.tensor)
+        self.metrics_pointer = ctypes.pointer(self.block.metrics.tensor)
 
 
 def _count(value: Count, what: str) -> int:

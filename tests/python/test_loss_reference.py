@@ -144,3 +144,15 @@ def test_no_grad_still_computes_loss_and_metrics():
     # Without requires_grad on log_prob the loss is a plain value too.
     value, _ = loss(batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask)
     assert not value.requires_grad and value.item() == with_grad.item()
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_one_loss_alternating_optional_inputs(plugin):
+    """Calls with and without IS weights, in turn, on one loss: each uses what it was given."""
+    batch = make_batch(seed=31)
+    loss = rlloss.load_loss(plugin)
+    for weights in (False, True, False, True):
+        value, grad, _ = run(loss, batch, weights=weights)
+        ref_value, ref_grad = reference.loss_and_grad(plugin, batch, weights=weights)
+        torch.testing.assert_close(value, ref_value, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(grad, ref_grad, rtol=1e-10, atol=1e-12)
