@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # (netlib's reference BLAS) makes host_example train about 8x slower.
 packages=(cmake ninja-build g++ pkg-config binutils libtorch-dev libboost-dev
   libboost-filesystem-dev libyaml-cpp-dev libspdlog-dev libcli11-dev libdlpack-dev libelf-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev gnuplot-nox libopenblas0-openmp)
+  libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev gnuplot-nox libopenblas0-openmp
+  python3-torch python3-pytest python3-venv python3-setuptools python3-wheel)
 scripts/install_packages.sh setup "${packages[@]}"
 
 build_dir=${BUILD_DIR:-build}

@@ -14,7 +14,17 @@ from . import _abi
 from ._errors import OK, InvalidArgumentError, LossWarning, error_for
 from ._library import library
 from ._registry import PluginInfo, Registry, ResolvedArg, ResolvedConfig, check, read_host_arg
-from ._tensors import describe, new_call_block
+from ._tensors import (
+    DLPACK_DTYPES,
+    METRICS_OFFSET,
+    SLOT_OFFSETS,
+    STREAM_OFFSET,
+    WEIGHTS_OFFSET,
+    CallBuffer,
+    describe,
+    describe_output,
+    device_of,
+)
 
 Count = Union[int, torch.Tensor, None]
 
@@ -23,11 +33,7 @@ class _CallState(threading.local):
     """Each thread fills its own call block, so one Loss serves many threads at once."""
 
     def __init__(self):
-        self.block = new_call_block()
-        # Pointer objects of their own: one read from a field shares the field's memory and
-        # would turn NULL with it.
-        self.weights_pointer = ctypes.pointer(self.block.rollout_is_weights.tensor)
-        self.metrics_pointer = ctypes.pointer(self.block.metrics.tensor)
+        self.buffer = CallBuffer()
 
 
 def _count(value: Count, what: str) -> int:
@@ -44,12 +50,6 @@ def _count(value: Count, what: str) -> int:
     if not isinstance(value, int):
         raise InvalidArgumentError(f"{what} must be an int, got {type(value).__name__}", 1)
     return value
-
-
-def _stream_of(device: torch.device) -> Optional[int]:
-    if device.type == "cuda":
-        return torch.cuda.current_stream(device).cuda_stream
-    return None
 
 
 class _PluginLossFunction(torch.autograd.Function):
@@ -88,6 +88,7 @@ class Loss:
         self.info = info
         self.resolved_args = args
         self.num_threads = 0  # CPU threads for the plugin; 0: its default. Results never depend on it.
+        self._num_metrics = len(info.metric_names)
         self._state = _CallState()
 
     @property
@@ -128,45 +129,64 @@ class Loss:
             _count(global_seq_count, "global_seq_count"),
             _count(dp_size, "dp_size"),
         )
-        value, metrics = _PluginLossFunction.apply(
-            log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, self, counts
-        )
+        if torch.is_grad_enabled() and getattr(log_prob, "requires_grad", False):
+            value, metrics = _PluginLossFunction.apply(
+                log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, self, counts
+            )
+        else:  # no graph to build: the same single plugin call, without autograd's bookkeeping
+            _, value, metrics = self._compute(log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts)
         return value, dict(zip(self.info.metric_names, metrics.unbind(0)))
 
     def _compute(self, log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts):
-        if not isinstance(log_prob, torch.Tensor):
-            raise InvalidArgumentError(f"log_prob must be a torch.Tensor, got {type(log_prob).__name__}", 1)
-        device = log_prob.device
-        value = torch.zeros((), dtype=torch.float64, device=device)
-        grad = torch.empty_like(log_prob, memory_format=torch.contiguous_format)
-        metrics = torch.zeros(len(self.info.metric_names), dtype=torch.float64, device=device)
-
-        state = self._state
-        block = state.block
-        call = block.call
-        describe(block.log_prob, log_prob, "log_prob")
-        describe(block.old_log_prob, old_log_prob, "old_log_prob")
-        describe(block.advantages, advantages, "advantages")
-        describe(block.response_mask, response_mask, "response_mask")
+        buffer = self._state.buffer
+        data = buffer.bytes
+        describe(data, _LOG_PROB, log_prob, "log_prob")
+        describe(data, _OLD_LOG_PROB, old_log_prob, "old_log_prob")
+        describe(data, _ADVANTAGES, advantages, "advantages")
+        describe(data, _RESPONSE_MASK, response_mask, "response_mask")
         if rollout_is_weights is None:
-            call.rollout_is_weights = None
+            buffer.set_pointer(WEIGHTS_OFFSET, 0)
         else:
-            describe(block.rollout_is_weights, rollout_is_weights, "rollout_is_weights")
-            call.rollout_is_weights = state.weights_pointer
-        describe(block.loss, value, "loss")
-        describe(block.grad_log_prob, grad, "grad_log_prob")
-        if self.info.metric_names:
-            describe(block.metrics, metrics, "metrics")
-            call.metrics = state.metrics_pointer
+            describe(data, _WEIGHTS, rollout_is_weights, "rollout_is_weights")
+            buffer.set_pointer(WEIGHTS_OFFSET, buffer.weights_address)
+        device = device_of(log_prob, "log_prob")
+        # The plugin writes the loss as float32 or float64 (rounded once from its float64 sum);
+        # half types get it in float64 and convert, as the C++ binding does.
+        dtype = log_prob.dtype
+        loss_dtype = dtype if dtype in _DIRECT_LOSS_DTYPES else torch.float64
+        value = log_prob.new_empty((), dtype=loss_dtype)
+        describe_output(data, _LOSS, value.data_ptr(), device, DLPACK_DTYPES[loss_dtype])
+        grad = torch.empty_like(log_prob, memory_format=torch.contiguous_format)
+        describe(data, _GRAD, grad, "grad_log_prob")
+        metrics = log_prob.new_empty(self._num_metrics, dtype=torch.float64)
+        if self._num_metrics:
+            describe_output(data, _METRICS, metrics.data_ptr(), device, _FLOAT64, (self._num_metrics,))
+            buffer.set_pointer(METRICS_OFFSET, buffer.metrics_address)
         else:
-            call.metrics = None
-        call.global_token_count, call.global_seq_count, call.dp_size = counts
-        call.num_threads = self.num_threads
-        call.stream = _stream_of(device)
-        status = self._compute_fn(self._handle, ctypes.byref(call), ctypes.byref(block.error))
+            buffer.set_pointer(METRICS_OFFSET, 0)
+        buffer.set_counts(counts[0], counts[1], counts[2], self.num_threads)
+        if device[0] == _abi.DL_CUDA:
+            buffer.set_pointer(STREAM_OFFSET, torch.cuda.current_stream(log_prob.device).cuda_stream)
+        else:
+            buffer.set_pointer(STREAM_OFFSET, 0)
+        status = self._compute_fn(self._handle, buffer.call_ref, buffer.error_ref)
         if status != OK:
-            raise error_for(status, f"plugin '{self.info.name}': " + block.message.decode("utf-8", "replace"))
-        return grad, value.to(log_prob.dtype), metrics
+            raise error_for(status, f"plugin '{self.info.name}': " + buffer.message())
+        if loss_dtype != log_prob.dtype:
+            value = value.to(log_prob.dtype)
+        return grad, value, metrics
+
+
+_DIRECT_LOSS_DTYPES = (torch.float32, torch.float64)
+_FLOAT64 = DLPACK_DTYPES[torch.float64]
+_LOG_PROB = SLOT_OFFSETS["log_prob"]
+_OLD_LOG_PROB = SLOT_OFFSETS["old_log_prob"]
+_ADVANTAGES = SLOT_OFFSETS["advantages"]
+_RESPONSE_MASK = SLOT_OFFSETS["response_mask"]
+_WEIGHTS = SLOT_OFFSETS["rollout_is_weights"]
+_LOSS = SLOT_OFFSETS["loss"]
+_GRAD = SLOT_OFFSETS["grad_log_prob"]
+_METRICS = SLOT_OFFSETS["metrics"]
 
 
 def _arg_value(spec_type: str, name: str, value: Any) -> _abi.ArgValue:
