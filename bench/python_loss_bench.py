@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,9 +74,16 @@ def cpp_plugin_us(build: Path, threads: int) -> dict:
     if not exe.exists():
         return {}
     out = subprocess.run(
-        [str(exe), f"--benchmark_filter=^plugin/.*/tokens:4096/threads:{threads}/", "--benchmark_format=json",
-         "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
-        check=True, capture_output=True, text=True,
+        [
+            str(exe),
+            f"--benchmark_filter=^plugin/.*/tokens:4096/threads:{threads}/",
+            "--benchmark_format=json",
+            "--benchmark_repetitions=5",
+            "--benchmark_report_aggregates_only=true",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     times = {}
     for entry in json.loads(out)["benchmarks"]:
@@ -103,7 +109,9 @@ def main() -> None:
         for tokens in TOKENS:
             new, old, adv, mask = batch(tokens)
             env = dict(loss=loss, eager=EAGER[name], new=new, old=old, adv=adv, mask=mask)
-            plugin = median_us("lp = new.detach().requires_grad_(); loss(lp, old, adv, mask)[0].backward()", env)
+            plugin = median_us(
+                "lp = new.detach().requires_grad_(); loss(lp, old, adv, mask)[0].backward()", env
+            )
             eager = median_us("lp = new.detach().requires_grad_(); eager(lp, old, adv, mask).backward()", env)
             print(f"| {name} | {tokens} | {plugin:.1f} | {eager:.1f} | {eager / plugin:.1f}x |")
 

@@ -7,8 +7,9 @@
 #   3. the concurrency and lifecycle tests under ThreadSanitizer (build-tsan, g++).
 # CUDA is off in every build. Environment:
 #   ASAN_SCOPE=all    (default) every test, LibTorch ones included (about 11 min of build and 4 of
-#                     tests on 2 cores); =core the suites that need no LibTorch: abi, registry,
-#                     config, hardening (a quick local check)
+#                     tests on 2 cores; the pytest files are not among them: an ASan-built library
+#                     cannot load into python3); =core the suites that need no LibTorch: abi,
+#                     registry, config, hardening, the host C API program (a quick local check)
 #   FUZZ_SECONDS=60   per fuzz target
 #   JOBS=$(nproc)
 set -euo pipefail
@@ -44,7 +45,7 @@ if [ "$scope" = all ]; then
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 else
   core=(tests/abi/rlloss_abi_tests tests/registry/rlloss_registry_tests tests/config/config_test
-    tests/hardening/rlloss_hardening_tests)
+    tests/hardening/rlloss_hardening_tests tests/host_api/rlloss_host_api_c_test)
   ninja -C build-asan -j "$jobs" "${core[@]##*/}"
   for test in "${core[@]}"; do
     stage "ASan+UBSan $test"

@@ -135,9 +135,7 @@ class MessageBuffer:
 
     def __init__(self, capacity: int = 4096):
         self.storage = ctypes.create_string_buffer(capacity)
-        self.buffer = ErrorBuffer(
-            ctypes.sizeof(ErrorBuffer), ctypes.cast(self.storage, c_void_p), capacity
-        )
+        self.buffer = ErrorBuffer(ctypes.sizeof(ErrorBuffer), ctypes.cast(self.storage, c_void_p), capacity)
 
     @property
     def text(self) -> str:

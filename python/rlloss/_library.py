@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from . import _abi
-from ._errors import LibraryNotFoundError
+from ._errors import OK, LibraryNotFoundError, error_for
 
 LIBRARY_NAME = "librlloss_host.so"
 _ERROR_CAPACITY = 4096
@@ -25,7 +25,10 @@ def candidate_paths() -> list[Path]:
     package = Path(__file__).resolve().parent
     paths = [
         # A source checkout: python/rlloss beside build/.
-        package.parent.parent / "build" / "registry" / LIBRARY_NAME,
+        package.parent.parent
+        / "build"
+        / "registry"
+        / LIBRARY_NAME,
     ]
     # An install prefix holding the package: <prefix>/lib/python3[.X]/{site,dist}-packages/rlloss,
     # then the usual prefixes; the library in <prefix>/lib or <prefix>/lib/<multiarch>.
@@ -58,9 +61,7 @@ def _load() -> ctypes.CDLL:
         else "build it (scripts/setup.sh, or cmake --build build), install it "
         "(cmake --install build), or set RLLOSS_HOST_LIBRARY to its path"
     )
-    raise LibraryNotFoundError(
-        f"cannot find {LIBRARY_NAME}; looked at: {', '.join(tried)}. {hint}"
-    )
+    raise LibraryNotFoundError(f"cannot find {LIBRARY_NAME}; looked at: {', '.join(tried)}. {hint}")
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -154,3 +155,34 @@ def library() -> ctypes.CDLL:
             lib.rlloss_host_set_logger(_forward_log, None, 2, ctypes.byref(buffer))
             _lib = lib
     return _lib
+
+
+class OwnedHandle:
+    """An opaque handle of the host library, freed by its `rlloss_host_*_destroy` function when the
+    Python object goes (never twice)."""
+
+    _destroy_name = ""  # set by each subclass
+
+    def __init__(self, handle: ctypes.c_void_p):
+        self._lib = library()
+        self._handle = handle
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        return self._handle
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None and handle.value:
+            getattr(self._lib, self._destroy_name)(handle)
+            self._handle = None
+
+
+def call(function, *args, explain=None) -> str:
+    """Calls a host-API function whose last parameter is the error buffer; raises its error (with
+    `explain()` appended when given)."""
+    message = _abi.MessageBuffer()
+    status = function(*args, ctypes.byref(message.buffer))
+    if status != OK:
+        raise error_for(status, message.text + (explain() if explain else ""))
+    return message.text  # a warning, for the calls that may leave one

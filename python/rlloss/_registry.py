@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _abi
-from ._errors import OK, error_for
-from ._library import library
+from ._library import OwnedHandle, call, library
 
 PathLike = Union[str, "os.PathLike[str]"]
+Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 
 def _encode(text: PathLike) -> bytes:
@@ -21,12 +21,6 @@ def _encode(text: PathLike) -> bytes:
 
 def _decode(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "replace") if raw is not None else ""
-
-
-def check(status: int, message: _abi.MessageBuffer) -> None:
-    """Raises the error a failed call reported."""
-    if status != OK:
-        raise error_for(status, message.text)
 
 
 def _strings(items: Sequence[str]):
@@ -130,70 +124,45 @@ def read_host_arg(arg: _abi.HostArg) -> ResolvedArg:
     )
 
 
-class Yaml:
+class Yaml(OwnedHandle):
     """A parsed verl-shaped trainer YAML (file or text)."""
 
-    def __init__(self, handle: int):
-        self._handle = ctypes.c_void_p(handle)
-        self._lib = library()
+    _destroy_name = "rlloss_host_yaml_destroy"
 
     @classmethod
     def load(cls, path: PathLike) -> "Yaml":
-        lib = library()
         out = ctypes.c_void_p()
-        message = _abi.MessageBuffer()
-        check(
-            lib.rlloss_host_yaml_load_file(_encode(path), ctypes.byref(out), ctypes.byref(message.buffer)),
-            message,
-        )
-        return cls(out.value)
+        call(library().rlloss_host_yaml_load_file, _encode(path), ctypes.byref(out))
+        return cls(out)
 
     @classmethod
     def parse(cls, text: str, base_dir: Optional[PathLike] = None, source_name: str = "<yaml>") -> "Yaml":
-        lib = library()
         out = ctypes.c_void_p()
-        message = _abi.MessageBuffer()
-        check(
-            lib.rlloss_host_yaml_parse(
-                text.encode("utf-8"),
-                _encode(base_dir) if base_dir is not None else None,
-                source_name.encode("utf-8"),
-                ctypes.byref(out),
-                ctypes.byref(message.buffer),
-            ),
-            message,
+        base = _encode(base_dir) if base_dir is not None else None
+        call(
+            library().rlloss_host_yaml_parse,
+            text.encode("utf-8"),
+            base,
+            source_name.encode("utf-8"),
+            ctypes.byref(out),
         )
-        return cls(out.value)
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        return self._handle
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None and handle.value:
-            self._lib.rlloss_host_yaml_destroy(handle)
-            self._handle = None
+        return cls(out)
 
 
-class ResolvedConfig:
+class ResolvedConfig(OwnedHandle):
     """A loss_mode and every declared argument's value, as the YAML and overrides resolve."""
 
+    _destroy_name = "rlloss_host_config_destroy"
+
     def __init__(self, handle: ctypes.c_void_p):
-        self._lib = library()
-        self._handle = handle
-        message = _abi.MessageBuffer()
+        super().__init__(handle)
         args = []
         for index in range(self._lib.rlloss_host_config_num_args(handle)):
             arg = _abi.new_struct(_abi.HostArg)
-            check(self._lib.rlloss_host_config_arg(handle, index, ctypes.byref(arg), ctypes.byref(message.buffer)), message)
+            call(self._lib.rlloss_host_config_arg, handle, index, ctypes.byref(arg))
             args.append(read_host_arg(arg))
         self.loss_mode: str = _decode(self._lib.rlloss_host_config_loss_mode(handle))
         self.args: Tuple[ResolvedArg, ...] = tuple(args)
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        return self._handle
 
     def values(self) -> Dict[str, Union[float, int, bool, str]]:
         return {arg.name: arg.value for arg in self.args}
@@ -201,78 +170,65 @@ class ResolvedConfig:
     def __repr__(self) -> str:
         return f"ResolvedConfig(loss_mode={self.loss_mode!r}, args={self.values()!r})"
 
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None and handle.value:
-            self._lib.rlloss_host_config_destroy(handle)
-            self._handle = None
-
 
 def format_override(key: str, value: Any) -> str:
     """key=value with the value spelt as the YAML scalar the C++ rules read back exactly."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
-        text = ".nan" if math.isnan(value) else (".inf" if value == math.inf else "-.inf" if value == -math.inf else repr(value))
+        special = {math.inf: ".inf", -math.inf: "-.inf"}
+        text = ".nan" if math.isnan(value) else special.get(value, repr(value))
     else:
         text = str(value)
     return f"{key}={text}"
 
 
-class Registry:
+class Registry(OwnedHandle):
     """Plugins loaded from the search path: RLLOSS_PLUGIN_PATH, `extra_dirs`, a YAML's
     plugin_dirs, then the build's or the install's default directory."""
 
+    _destroy_name = "rlloss_host_registry_destroy"
+
     def __init__(self, extra_dirs: Sequence[PathLike] = (), yaml: Optional[Yaml] = None, load: bool = True):
-        self._lib = library()
-        self._handle = ctypes.c_void_p()
-        message = _abi.MessageBuffer()
-        check(self._lib.rlloss_host_registry_create(ctypes.byref(self._handle), ctypes.byref(message.buffer)), message)
+        super().__init__(ctypes.c_void_p())
+        call(self._lib.rlloss_host_registry_create, ctypes.byref(self._handle))
         self._extra_dirs = [os.fspath(d) for d in extra_dirs]
         self._yaml = yaml
         if load:
             dirs, count = _strings(self._extra_dirs)
-            check(
-                self._lib.rlloss_host_load_search_path(
-                    self._handle, dirs, count, yaml.handle if yaml else None, ctypes.byref(message.buffer)
-                ),
-                message,
-            )
+            call(self._lib.rlloss_host_load_search_path, self._handle, dirs, count, self._yaml_handle())
 
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        return self._handle
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None and handle.value:
-            self._lib.rlloss_host_registry_destroy(handle)
-            self._handle = None
+    def _yaml_handle(self) -> Optional[ctypes.c_void_p]:
+        return self._yaml.handle if self._yaml else None
 
     def search_path(self) -> List[str]:
         """The directories searched, in order."""
         dirs, count = _strings(self._extra_dirs)
         needed = ctypes.c_uint64()
-        message = _abi.MessageBuffer()
-        yaml = self._yaml.handle if self._yaml else None
-        check(self._lib.rlloss_host_search_path(dirs, count, yaml, None, 0, ctypes.byref(needed), ctypes.byref(message.buffer)), message)
+        call(
+            self._lib.rlloss_host_search_path, dirs, count, self._yaml_handle(), None, 0, ctypes.byref(needed)
+        )
         text = ctypes.create_string_buffer(needed.value)
-        check(
-            self._lib.rlloss_host_search_path(dirs, count, yaml, text, needed.value, ctypes.byref(needed), ctypes.byref(message.buffer)),
-            message,
+        call(
+            self._lib.rlloss_host_search_path,
+            dirs,
+            count,
+            self._yaml_handle(),
+            text,
+            needed.value,
+            ctypes.byref(needed),
         )
         return [line for line in os.fsdecode(text.value).split("\n") if line]
 
     def load_directory(self, directory: PathLike) -> int:
         """Loads every plugin in `directory`; returns how many new plugins it added."""
         added = ctypes.c_uint32()
-        message = _abi.MessageBuffer()
-        check(self._lib.rlloss_host_load_directory(self._handle, _encode(directory), ctypes.byref(added), ctypes.byref(message.buffer)), message)
+        call(self._lib.rlloss_host_load_directory, self._handle, _encode(directory), ctypes.byref(added))
         return added.value
 
     def load_file(self, path: PathLike) -> PluginInfo:
-        message = _abi.MessageBuffer()
-        check(self._lib.rlloss_host_load_file(self._handle, _encode(path), ctypes.byref(message.buffer)), message)
+        """Loads one plugin library; an error names the file and why it is refused."""
+        call(self._lib.rlloss_host_load_file, self._handle, _encode(path))
         real = os.path.realpath(path)
         return next(info for info in self.plugins() if os.path.realpath(info.path) == real)
 
@@ -282,37 +238,36 @@ class Registry:
     def plugins(self) -> List[PluginInfo]:
         """The loaded plugins, sorted by name."""
         infos = []
-        message = _abi.MessageBuffer()
         for index in range(self._lib.rlloss_host_num_plugins(self._handle)):
             info = _abi.new_struct(_abi.PluginInfo)
-            check(self._lib.rlloss_host_plugin_at(self._handle, index, ctypes.byref(info), ctypes.byref(message.buffer)), message)
+            call(self._lib.rlloss_host_plugin_at, self._handle, index, ctypes.byref(info))
             infos.append(self._read_info(info))
         return infos
 
     def plugin(self, name: str) -> PluginInfo:
         """The plugin named `name`; an unknown name raises, listing the loaded ones and the path."""
         info = _abi.new_struct(_abi.PluginInfo)
-        message = _abi.MessageBuffer()
-        status = self._lib.rlloss_host_find_plugin(self._handle, name.encode("utf-8"), ctypes.byref(info), ctypes.byref(message.buffer))
-        if status != OK:
-            raise error_for(status, message.text + self._searched_if_empty())
+        find = self._lib.rlloss_host_find_plugin
+        call(find, self._handle, name.encode("utf-8"), ctypes.byref(info), explain=self._searched_if_empty)
         return self._read_info(info)
 
     def _searched_if_empty(self) -> str:
         if self._lib.rlloss_host_num_plugins(self._handle) > 0:
             return ""
-        return "; no plugin was found in the search path: " + (", ".join(self.search_path()) or "(empty)") + " (set RLLOSS_PLUGIN_PATH to a directory holding librlloss_<name>.so files)"
+        searched = ", ".join(self.search_path()) or "(empty)"
+        return (
+            f"; no plugin was found in the search path: {searched} "
+            "(set RLLOSS_PLUGIN_PATH to a directory holding librlloss_<name>.so files)"
+        )
 
     def _read_info(self, info: _abi.PluginInfo) -> PluginInfo:
-        name = _decode(info.name)
-        message = _abi.MessageBuffer()
         args = []
         for index in range(info.num_args):
             spec = ctypes.POINTER(_abi.ArgSpec)()
-            check(self._lib.rlloss_host_plugin_arg(self._handle, info.name, index, ctypes.byref(spec), ctypes.byref(message.buffer)), message)
+            call(self._lib.rlloss_host_plugin_arg, self._handle, info.name, index, ctypes.byref(spec))
             args.append(ArgSpec._from_c(spec.contents))
         return PluginInfo(
-            name=name,
+            name=_decode(info.name),
             version=_decode(info.version),
             description=_decode(info.description),
             path=os.fsdecode(info.path),
@@ -322,20 +277,25 @@ class Registry:
             abi_version=(info.abi_major, info.abi_minor),
         )
 
-    def resolve(self, yaml: Optional[Yaml] = None, overrides: Union[Mapping[str, Any], Sequence[str], None] = None) -> ResolvedConfig:
+    def resolve(self, yaml: Optional[Yaml] = None, overrides: Overrides = None) -> ResolvedConfig:
         """loss_mode and argument values from `yaml` and `overrides` ({"tau_neg": 1.1} or
         ["tau_neg=1.1"]), by the rules of `host_example config`."""
-        texts = _override_texts(overrides)
-        items, count = _strings(texts)
+        items, count = _strings(_override_texts(overrides))
         out = ctypes.c_void_p()
-        message = _abi.MessageBuffer()
-        status = self._lib.rlloss_host_resolve(self._handle, yaml.handle if yaml else None, items, count, ctypes.byref(out), ctypes.byref(message.buffer))
-        if status != OK:
-            raise error_for(status, message.text + self._searched_if_empty())
+        yaml_handle = yaml.handle if yaml else None
+        call(
+            self._lib.rlloss_host_resolve,
+            self._handle,
+            yaml_handle,
+            items,
+            count,
+            ctypes.byref(out),
+            explain=self._searched_if_empty,
+        )
         return ResolvedConfig(out)
 
 
-def _override_texts(overrides: Union[Mapping[str, Any], Sequence[str], None]) -> List[str]:
+def _override_texts(overrides: Overrides) -> List[str]:
     if overrides is None:
         return []
     if isinstance(overrides, Mapping):

@@ -73,7 +73,9 @@ def describe(buffer: memoryview, offset: int, t: torch.Tensor, what: str) -> Non
     except AttributeError:
         raise InvalidArgumentError(f"{what} must be a torch.Tensor, got {type(t).__name__}", 1) from None
     except KeyError:
-        raise InvalidArgumentError(f"{what} has dtype {t.dtype}, which has no DLPack description", 1) from None
+        raise InvalidArgumentError(
+            f"{what} has dtype {t.dtype}, which has no DLPack description", 1
+        ) from None
     if not isinstance(t, torch.Tensor):
         raise InvalidArgumentError(f"{what} must be a torch.Tensor, got {type(t).__name__}", 1)
     ndim = t.dim()
@@ -117,8 +119,16 @@ class CallBlock(ctypes.Structure):
     ]
 
 
-_SLOTS = ("log_prob", "old_log_prob", "advantages", "response_mask", "rollout_is_weights",
-          "loss", "grad_log_prob", "metrics")
+_SLOTS = (
+    "log_prob",
+    "old_log_prob",
+    "advantages",
+    "response_mask",
+    "rollout_is_weights",
+    "loss",
+    "grad_log_prob",
+    "metrics",
+)
 
 
 # Where each tensor's slot, and the call's per-call fields, sit in a CallBlock.
@@ -145,8 +155,12 @@ class CallBuffer:
         call.struct_size = ctypes.sizeof(_abi.ComputeCall)
         for name in _SLOTS:
             slot = getattr(block, name)
-            slot.tensor.shape = ctypes.cast(base + SLOT_OFFSETS[name] + _SHAPE, ctypes.POINTER(ctypes.c_int64))
-            slot.tensor.strides = ctypes.cast(base + SLOT_OFFSETS[name] + _STRIDES, ctypes.POINTER(ctypes.c_int64))
+            slot.tensor.shape = ctypes.cast(
+                base + SLOT_OFFSETS[name] + _SHAPE, ctypes.POINTER(ctypes.c_int64)
+            )
+            slot.tensor.strides = ctypes.cast(
+                base + SLOT_OFFSETS[name] + _STRIDES, ctypes.POINTER(ctypes.c_int64)
+            )
             setattr(call, name, ctypes.cast(base + SLOT_OFFSETS[name], ctypes.POINTER(_abi.DLTensor)))
         block.error.struct_size = ctypes.sizeof(_abi.ErrorBuffer)
         block.error.data = base + CallBlock.message.offset

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import math
 import threading
 import warnings
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -12,8 +11,8 @@ import torch
 
 from . import _abi
 from ._errors import OK, InvalidArgumentError, LossWarning, error_for
-from ._library import library
-from ._registry import PluginInfo, Registry, ResolvedArg, ResolvedConfig, check, read_host_arg
+from ._library import OwnedHandle, call, library
+from ._registry import PluginInfo, Registry, ResolvedArg, ResolvedConfig, read_host_arg
 from ._tensors import (
     DLPACK_DTYPES,
     METRICS_OFFSET,
@@ -41,7 +40,9 @@ def _count(value: Count, what: str) -> int:
         return -1
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            raise InvalidArgumentError(f"{what} must be one number, got a tensor of shape {tuple(value.shape)}", 1)
+            raise InvalidArgumentError(
+                f"{what} must be one number, got a tensor of shape {tuple(value.shape)}", 1
+            )
         value = value.item()
     if isinstance(value, float):
         if not value.is_integer():
@@ -58,7 +59,9 @@ class _PluginLossFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, loss, counts):
-        grad, value, metrics = loss._compute(log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts)
+        grad, value, metrics = loss._compute(
+            log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts
+        )
         ctx.save_for_backward(grad)
         ctx.mark_non_differentiable(metrics)
         return value, metrics
@@ -70,7 +73,7 @@ class _PluginLossFunction(torch.autograd.Function):
         return grad * grad_loss, None, None, None, None, None, None
 
 
-class Loss:
+class Loss(OwnedHandle):
     """A created plugin loss; immutable, and safe to call from many threads at once.
 
     Call it as verl's policy losses are fed:
@@ -81,9 +84,10 @@ class Loss:
     `metrics` maps each metric name of the plugin to a 0-d float64 tensor (rank-local values).
     """
 
+    _destroy_name = "rlloss_host_loss_destroy"
+
     def __init__(self, handle: ctypes.c_void_p, info: PluginInfo, args: Tuple[ResolvedArg, ...]):
-        self._lib = library()
-        self._handle = handle
+        super().__init__(handle)
         self._compute_fn = self._lib.rlloss_host_loss_compute
         self.info = info
         self.resolved_args = args
@@ -107,12 +111,6 @@ class Loss:
         args = ", ".join(f"{arg.name}={arg.value!r}" for arg in self.resolved_args)
         return f"rlloss.Loss({self.name!r}, {args})"
 
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None and handle.value:
-            self._lib.rlloss_host_loss_destroy(handle)
-            self._handle = None
-
     def __call__(
         self,
         log_prob: torch.Tensor,
@@ -134,7 +132,9 @@ class Loss:
                 log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, self, counts
             )
         else:  # no graph to build: the same single plugin call, without autograd's bookkeeping
-            _, value, metrics = self._compute(log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts)
+            _, value, metrics = self._compute(
+                log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts
+            )
         return value, dict(zip(self.info.metric_names, metrics.unbind(0)))
 
     def _compute(self, log_prob, old_log_prob, advantages, response_mask, rollout_is_weights, counts):
@@ -213,51 +213,38 @@ def _arg_value(spec_type: str, name: str, value: Any) -> _abi.ArgValue:
     return item
 
 
-def _wrap(lib, handle: ctypes.c_void_p, info: PluginInfo, message: _abi.MessageBuffer) -> Loss:
+def _wrap(handle: ctypes.c_void_p, info: PluginInfo, warning: str) -> Loss:
+    """The Loss owning `handle`, with the values it was created with; a create warning goes to
+    Python's warnings."""
+    loss = Loss(handle, info, ())  # owns the handle from here on, whatever happens below
+    lib = loss._lib
     args = []
     for index in range(lib.rlloss_host_loss_num_args(handle)):
         arg = _abi.new_struct(_abi.HostArg)
-        status = lib.rlloss_host_loss_arg(handle, index, ctypes.byref(arg), ctypes.byref(message.buffer))
-        if status != OK:
-            lib.rlloss_host_loss_destroy(handle)
-            raise error_for(status, message.text)
+        call(lib.rlloss_host_loss_arg, handle, index, ctypes.byref(arg))
         args.append(read_host_arg(arg))
-    return Loss(handle, info, tuple(args))
-
-
-def _warn_if(message: _abi.MessageBuffer) -> None:
-    if message.text:
-        warnings.warn(message.text, LossWarning, stacklevel=3)
+    loss.resolved_args = tuple(args)
+    if warning:
+        warnings.warn(warning, LossWarning, stacklevel=3)
+    return loss
 
 
 def create_loss(registry: Registry, name: str, args: Mapping[str, Any]) -> Loss:
     """Plugin `name`'s loss with `args` (undeclared ones at their defaults)."""
-    lib = library()
     info = registry.plugin(name)
     kinds = {spec.name: spec.type for spec in info.args}
     values = [_arg_value(kinds.get(key, "float"), key, value) for key, value in args.items()]
     array = (_abi.ArgValue * max(len(values), 1))(*values)
     handle = ctypes.c_void_p()
-    message = _abi.MessageBuffer()
-    status = lib.rlloss_host_loss_create(
-        registry.handle, name.encode("utf-8"), array, len(values), ctypes.byref(handle), ctypes.byref(message.buffer)
-    )
-    if status != OK:
-        raise error_for(status, message.text)
-    _warn_if(message)
-    return _wrap(lib, handle, info, message)
+    create = library().rlloss_host_loss_create
+    warning = call(create, registry.handle, name.encode("utf-8"), array, len(values), ctypes.byref(handle))
+    return _wrap(handle, info, warning)
 
 
 def create_loss_from_config(registry: Registry, config: ResolvedConfig) -> Loss:
     """The loss a resolved configuration names, each value keeping its source."""
-    lib = library()
     info = registry.plugin(config.loss_mode)
     handle = ctypes.c_void_p()
-    message = _abi.MessageBuffer()
-    status = lib.rlloss_host_loss_create_from_config(
-        registry.handle, config.handle, ctypes.byref(handle), ctypes.byref(message.buffer)
-    )
-    if status != OK:
-        raise error_for(status, message.text)
-    _warn_if(message)
-    return _wrap(lib, handle, info, message)
+    create = library().rlloss_host_loss_create_from_config
+    warning = call(create, registry.handle, config.handle, ctypes.byref(handle))
+    return _wrap(handle, info, warning)

@@ -79,7 +79,8 @@ def _global_batch_info(config: Any) -> Dict[str, Any]:
     if unknown:
         # verl splats the dict into agg_loss(**...): an unknown key is an error there as well.
         raise InvalidArgumentError(
-            f"config.global_batch_info has unknown keys {unknown}; verl's agg_loss takes {list(GLOBAL_BATCH_KEYS)}",
+            f"config.global_batch_info has unknown keys {unknown}; "
+            f"verl's agg_loss takes {list(GLOBAL_BATCH_KEYS)}",
             1,
         )
     return items
@@ -157,8 +158,7 @@ def register(
             from verl.trainer.ppo.core_algos import register_policy_loss
         except ImportError as e:
             raise ImportError(
-                "rlloss.verl.register needs verl (verl.trainer.ppo.core_algos.register_policy_loss): "
-                f"{e}"
+                "rlloss.verl.register needs verl (verl.trainer.ppo.core_algos.register_policy_loss): " f"{e}"
             ) from e
     names = []
     for name, fn in policy_losses(registry).items():

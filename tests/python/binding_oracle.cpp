@@ -7,11 +7,12 @@
 //     reads log_prob, old_log_prob, advantages, mask and weights ([B, T] float64 each, in that
 //     order) from <in>, runs the C++ LibTorch binding (rlloss::compute_loss, then backward) and
 //     writes the loss, d loss / d log_prob and the metrics, as float64, to <out>.
+#include <rlloss/host_api.h>
+
 #include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <rlloss/host_api.h>
 #include <rlloss/loss_config.hpp>
 #include <rlloss/registry.hpp>
 #include <rlloss/torch_loss.hpp>
@@ -20,8 +21,7 @@
 
 namespace {
 
-#define RLLOSS_FIELD(type, field) \
-  std::printf("%s %s %zu\n", #type, #field, offsetof(type, field))
+#define RLLOSS_FIELD(type, field) std::printf("%s %s %zu\n", #type, #field, offsetof(type, field))
 #define RLLOSS_SIZE(type) std::printf("%s sizeof %zu\n", #type, sizeof(type))
 
 void print_layout() {
@@ -115,9 +115,11 @@ int compute(int argc, char** argv) {
   std::vector<double> out{output.loss.to(torch::kFloat64).item<double>()};
   const torch::Tensor grad = inputs.log_prob.grad().to(torch::kFloat64).contiguous();
   out.insert(out.end(), grad.data_ptr<double>(), grad.data_ptr<double>() + grad.numel());
-  for (const auto& name : loss->metric_names()) out.push_back(output.metrics.at(name).item<double>());
+  for (const auto& name : loss->metric_names())
+    out.push_back(output.metrics.at(name).item<double>());
   std::ofstream file(out_path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size() * 8));
+  file.write(reinterpret_cast<const char*>(out.data()),
+             static_cast<std::streamsize>(out.size() * 8));
   return file ? 0 : 1;
 }
 

@@ -17,7 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rlloss  # noqa: E402
 
-AGG_MODES = ["token-mean", "token-sum", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"]
+AGG_MODES = [
+    "token-mean",
+    "token-sum",
+    "seq-mean-token-sum",
+    "seq-mean-token-mean",
+    "seq-mean-token-sum-norm",
+]
 PLUGINS = ["sapo", "ppo_clip"]
 
 
@@ -30,17 +36,25 @@ class Batch:
     weights: torch.Tensor
 
     def to(self, dtype: torch.dtype) -> "Batch":
-        return Batch(*(t.to(dtype) for t in (self.log_prob, self.old_log_prob, self.advantages)), self.mask, self.weights.to(dtype))
+        return Batch(
+            *(t.to(dtype) for t in (self.log_prob, self.old_log_prob, self.advantages)),
+            self.mask,
+            self.weights.to(dtype),
+        )
 
 
-def make_batch(B: int = 6, T: int = 9, seed: int = 0, spread: float = 0.6, fully_masked_row: Optional[int] = 2) -> Batch:
+def make_batch(
+    B: int = 6, T: int = 9, seed: int = 0, spread: float = 0.6, fully_masked_row: Optional[int] = 2
+) -> Batch:
     """Ragged rows (each its own length), one fully masked row, log-ratios up to about +-3 *
     spread (reaching PPO's clip and dual clip), per-row advantages of both signs plus noise, and
     NaN in some masked slots (which must stay inert)."""
     g = torch.Generator().manual_seed(seed)
     old = -torch.rand(B, T, generator=g, dtype=torch.float64) * 3 - 0.1
     new = old + torch.randn(B, T, generator=g, dtype=torch.float64) * spread
-    adv = torch.randn(B, 1, generator=g, dtype=torch.float64).expand(B, T) + 0.1 * torch.randn(B, T, generator=g, dtype=torch.float64)
+    adv = torch.randn(B, 1, generator=g, dtype=torch.float64).expand(B, T) + 0.1 * torch.randn(
+        B, T, generator=g, dtype=torch.float64
+    )
     lengths = torch.randint(1, T + 1, (B,), generator=g)
     mask = (torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)).to(torch.float64)
     if fully_masked_row is not None and fully_masked_row < B:

@@ -19,7 +19,9 @@ def sapo_token_loss(log_prob, old_log_prob, advantages, tau_pos=1.0, tau_neg=1.0
     return -gate * advantages
 
 
-def ppo_clip_token_loss(log_prob, old_log_prob, advantages, clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0):
+def ppo_clip_token_loss(
+    log_prob, old_log_prob, advantages, clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0
+):
     r = torch.exp(log_ratio(log_prob, old_log_prob))
     l1 = -advantages * r
     l2 = -advantages * torch.clamp(r, 1 - clip_ratio_low, 1 + clip_ratio_high)
@@ -68,7 +70,9 @@ def token_loss(plugin: str, log_prob, old_log_prob, advantages, **args):
 def loss_and_grad(plugin, batch, mode="token-mean", weights=False, counts=(None, None), dp_size=1, **args):
     """Reference loss and d loss / d log_prob in float64 (autograd through the formulas)."""
     log_prob = batch.log_prob.to(torch.float64).detach().clone().requires_grad_(True)
-    l = token_loss(plugin, log_prob, batch.old_log_prob.to(torch.float64), batch.advantages.to(torch.float64), **args)
+    l = token_loss(
+        plugin, log_prob, batch.old_log_prob.to(torch.float64), batch.advantages.to(torch.float64), **args
+    )
     if weights:
         l = l * batch.weights.to(torch.float64)
     value = aggregate(l, batch.mask, mode, counts[0], counts[1], dp_size, args.get("loss_scale_factor"))
@@ -85,11 +89,17 @@ def metrics(plugin: str, batch, **args) -> Dict[str, float]:
     a = batch.advantages.to(torch.float64)[m]
     out = {"ppo_kl": (-d).mean().item(), "ratio_mean": r.mean().item()}
     if plugin == "sapo":
-        tau = torch.where(a > 0, torch.full_like(r, args.get("tau_pos", 1.0)), torch.full_like(r, args.get("tau_neg", 1.05)))
+        tau = torch.where(
+            a > 0, torch.full_like(r, args.get("tau_pos", 1.0)), torch.full_like(r, args.get("tau_neg", 1.05))
+        )
         out["gate_mean"] = (torch.sigmoid(tau * (r - 1)) * 4 / tau).mean().item()
         out["pos_adv_frac"] = (a > 0).to(torch.float64).mean().item()
     else:
-        low, high, c = args.get("clip_ratio_low", 0.2), args.get("clip_ratio_high", 0.2), args.get("clip_ratio_c", 3.0)
+        low, high, c = (
+            args.get("clip_ratio_low", 0.2),
+            args.get("clip_ratio_high", 0.2),
+            args.get("clip_ratio_c", 3.0),
+        )
         l1 = -a * r
         l2 = -a * torch.clamp(r, 1 - low, 1 + high)
         clipped = l2 > l1

@@ -22,11 +22,21 @@ CASES = [
     ("sapo", "token-sum", torch.float64, "bool", True, (-1, -1, 4), {}),
     ("ppo_clip", "token-mean", torch.float64, "float", True, (60, -1, 2), {"clip_ratio_high": 0.28}),
     ("ppo_clip", "seq-mean-token-sum", torch.float32, "uint8", False, (-1, 11, 3), {}),
-    ("ppo_clip", "token-mean", torch.float32, "bool", True, (-1, -1, 1), {"clip_ratio": 0.1, "clip_ratio_c": 2.0}),
+    (
+        "ppo_clip",
+        "token-mean",
+        torch.float32,
+        "bool",
+        True,
+        (-1, -1, 1),
+        {"clip_ratio": 0.1, "clip_ratio_c": 2.0},
+    ),
 ]
 
 
-@pytest.mark.skipif(not ORACLE, reason="RLLOSS_TEST_ORACLE (the C++ binding helper) is not set; run through CTest")
+@pytest.mark.skipif(
+    not ORACLE, reason="RLLOSS_TEST_ORACLE (the C++ binding helper) is not set; run through CTest"
+)
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
 def test_python_equals_cpp_binding_bit_for_bit(case):
     plugin, mode, dtype, mask_kind, weights, (tokens, seqs, dp), args = case
@@ -35,14 +45,37 @@ def test_python_equals_cpp_binding_bit_for_bit(case):
     with tempfile.TemporaryDirectory() as tmp:
         inputs = os.path.join(tmp, "in.bin")
         outputs = os.path.join(tmp, "out.bin")
-        torch.cat([t.reshape(-1) for t in (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, batch.weights)]).numpy().tofile(inputs)
+        torch.cat(
+            [
+                t.reshape(-1)
+                for t in (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, batch.weights)
+            ]
+        ).numpy().tofile(inputs)
         overrides = [f"{k}={v!r}" for k, v in args.items()] + [f"loss_agg_mode={mode}"]
-        command = [ORACLE, "compute", inputs, outputs, plugin, "7", "13", str(dtype).split(".")[1], mask_kind, str(int(weights)), str(tokens), str(seqs), str(dp)] + overrides
+        command = [
+            ORACLE,
+            "compute",
+            inputs,
+            outputs,
+            plugin,
+            "7",
+            "13",
+            str(dtype).split(".")[1],
+            mask_kind,
+            str(int(weights)),
+            str(tokens),
+            str(seqs),
+            str(dp),
+        ] + overrides
         subprocess.run(command, check=True, env=dict(os.environ, RLLOSS_PLUGIN_PATH=""))
         cpp = torch.from_file(outputs, size=os.path.getsize(outputs) // 8, dtype=torch.float64)
 
     loss = rlloss.load_loss(plugin, loss_agg_mode=mode, **args)
-    mask = {"bool": batch.mask.to(torch.bool), "uint8": batch.mask.to(torch.uint8), "float": batch.mask.to(dtype)}[mask_kind]
+    mask = {
+        "bool": batch.mask.to(torch.bool),
+        "uint8": batch.mask.to(torch.uint8),
+        "float": batch.mask.to(dtype),
+    }[mask_kind]
     log_prob = batch.log_prob.to(dtype).requires_grad_(True)
     value, metrics = loss(
         log_prob,
@@ -55,6 +88,12 @@ def test_python_equals_cpp_binding_bit_for_bit(case):
         dp_size=dp,
     )
     value.backward()
-    python = torch.cat([value.double().reshape(1), log_prob.grad.double().reshape(-1), torch.stack([metrics[n] for n in loss.metric_names])])
+    python = torch.cat(
+        [
+            value.double().reshape(1),
+            log_prob.grad.double().reshape(-1),
+            torch.stack([metrics[n] for n in loss.metric_names]),
+        ]
+    )
     assert python.shape == cpp.shape
     assert torch.equal(python, cpp), (python - cpp).abs().max()

@@ -19,7 +19,9 @@ def test_gradcheck(plugin, mode):
     loss = rlloss.load_loss(plugin, loss_agg_mode=mode)
 
     def objective(lp):
-        value, _ = loss(lp, batch.old_log_prob, batch.advantages, batch.mask, rollout_is_weights=batch.weights)
+        value, _ = loss(
+            lp, batch.old_log_prob, batch.advantages, batch.mask, rollout_is_weights=batch.weights
+        )
         return value
 
     assert torch.autograd.gradcheck(objective, (log_prob,), eps=1e-6, atol=1e-7, rtol=1e-5)

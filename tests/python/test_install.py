@@ -13,12 +13,24 @@ from conftest import SOURCE_DIR
 
 def test_offline_install_into_a_venv_with_system_site_packages(tmp_path):
     source = tmp_path / "python"
-    shutil.copytree(SOURCE_DIR / "python", source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    shutil.copytree(
+        SOURCE_DIR / "python", source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+    )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--no-build-isolation", str(source)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--no-deps",
+            "--no-build-isolation",
+            str(source),
+        ],
         check=True,
     )
     code = (

@@ -56,7 +56,9 @@ def test_float32_matches_reference_at_float32_tolerance(plugin, mode):
     loss = rlloss.load_loss(plugin, loss_agg_mode=mode, **ARGS[plugin])
     value, grad, _ = run(loss, batch, dtype=torch.float32, weights=True)
     # The reference sees the float32-rounded inputs.
-    ref_value, ref_grad = reference.loss_and_grad(plugin, batch.to(torch.float32), mode, weights=True, loss_agg_mode=mode, **ARGS[plugin])
+    ref_value, ref_grad = reference.loss_and_grad(
+        plugin, batch.to(torch.float32), mode, weights=True, loss_agg_mode=mode, **ARGS[plugin]
+    )
     assert value.dtype == torch.float32 and grad.dtype == torch.float32
     torch.testing.assert_close(value.double(), ref_value, rtol=2e-5, atol=1e-6)
     torch.testing.assert_close(grad.double(), ref_grad, rtol=2e-4, atol=1e-6)
@@ -72,8 +74,15 @@ def test_two_ranks_with_global_counts_average_to_the_whole_batch(plugin, mode):
     seqs = int((batch.mask.sum(-1) > 0).sum())
     values, grads = [], []
     for rows in (slice(0, 3), slice(3, 8)):  # uneven shards, as a real split may be
-        shard = type(batch)(*(t[rows] for t in (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, batch.weights)))
-        value, grad, _ = run(loss, shard, weights=True, global_token_count=tokens, global_seq_count=seqs, dp_size=2)
+        shard = type(batch)(
+            *(
+                t[rows]
+                for t in (batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask, batch.weights)
+            )
+        )
+        value, grad, _ = run(
+            loss, shard, weights=True, global_token_count=tokens, global_seq_count=seqs, dp_size=2
+        )
         values.append(value)
         grads.append(grad)
     # DDP averages the ranks' gradients; each token lives on one rank.
@@ -106,13 +115,24 @@ def test_extreme_log_ratios_stay_finite_and_match_reference(plugin):
 def test_golden_vector_from_vectors_md():
     """../shared/docs/VECTORS.md, SAPO 2 x 4: obtained by running verl's formulas."""
     old = torch.tensor([[-1.0, -1.2, -0.7, -2.0], [-0.5, -1.5, -0.3, -0.9]], dtype=torch.float64)
-    new = torch.tensor([[-0.8, -1.5, -0.7, -1.0], [-0.9, -1.0, -0.2, -0.9]], dtype=torch.float64, requires_grad=True)
+    new = torch.tensor(
+        [[-0.8, -1.5, -0.7, -1.0], [-0.9, -1.0, -0.2, -0.9]], dtype=torch.float64, requires_grad=True
+    )
     adv = torch.tensor([[1.5] * 4, [-0.8] * 4], dtype=torch.float64)
     mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]], dtype=torch.uint8)
     expected = {
-        "token-mean": (-1.1315730862, [[-0.3619668481, -0.2185545132, -0.3, 0], [0.1041013386, 0.2354162930, 0, 0]]),
-        "seq-mean-token-mean": (-0.6691210848, [[-0.3016390391, -0.1821287604, -0.2499999992, 0], [0.1301266727, 0.2942703648, 0, 0]]),
-        "seq-mean-token-sum-norm": (-0.7072331789, [[-0.2262292801, -0.1365965708, -0.1875, 0], [0.0650633367, 0.1471351832, 0, 0]]),
+        "token-mean": (
+            -1.1315730862,
+            [[-0.3619668481, -0.2185545132, -0.3, 0], [0.1041013386, 0.2354162930, 0, 0]],
+        ),
+        "seq-mean-token-mean": (
+            -0.6691210848,
+            [[-0.3016390391, -0.1821287604, -0.2499999992, 0], [0.1301266727, 0.2942703648, 0, 0]],
+        ),
+        "seq-mean-token-sum-norm": (
+            -0.7072331789,
+            [[-0.2262292801, -0.1365965708, -0.1875, 0], [0.0650633367, 0.1471351832, 0, 0]],
+        ),
     }
     for mode, (loss_value, grad) in expected.items():
         new.grad = None
@@ -137,7 +157,9 @@ def test_no_grad_still_computes_loss_and_metrics():
     loss = rlloss.load_loss("ppo_clip")
     with_grad, _, metrics = run(loss, batch)
     with torch.no_grad():
-        value, no_grad_metrics = loss(batch.log_prob.clone().requires_grad_(True), batch.old_log_prob, batch.advantages, batch.mask)
+        value, no_grad_metrics = loss(
+            batch.log_prob.clone().requires_grad_(True), batch.old_log_prob, batch.advantages, batch.mask
+        )
     assert not value.requires_grad
     assert value.item() == with_grad.item()
     assert {k: v.item() for k, v in no_grad_metrics.items()} == {k: v.item() for k, v in metrics.items()}

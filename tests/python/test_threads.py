@@ -17,7 +17,13 @@ def test_eight_threads_on_one_loss_give_the_serial_results():
 
     def run(batch, weights):
         log_prob = batch.log_prob.clone().requires_grad_(True)
-        value, metrics = loss(log_prob, batch.old_log_prob, batch.advantages, batch.mask, rollout_is_weights=batch.weights if weights else None)
+        value, metrics = loss(
+            log_prob,
+            batch.old_log_prob,
+            batch.advantages,
+            batch.mask,
+            rollout_is_weights=batch.weights if weights else None,
+        )
         value.backward()
         return value, log_prob.grad, torch.stack(list(metrics.values()))
 

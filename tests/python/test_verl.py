@@ -75,7 +75,13 @@ def test_register_with_another_prefix():
 @pytest.mark.parametrize("mode", AGG_MODES)
 def test_rlloss_ppo_clip_equals_verls_vanilla_through_ppo_loss(mode):
     batch = clean(make_batch(B=8, T=11, seed=400 + AGG_MODES.index(mode)))
-    config = ActorConfig(clip_ratio=0.2, clip_ratio_low=0.2, clip_ratio_high=0.28, loss_agg_mode=mode, policy_loss=PolicyLossConfig("vanilla"))
+    config = ActorConfig(
+        clip_ratio=0.2,
+        clip_ratio_low=0.2,
+        clip_ratio_high=0.28,
+        loss_agg_mode=mode,
+        policy_loss=PolicyLossConfig("vanilla"),
+    )
     verl_value, verl_grad, verl_metrics = run_ppo_loss(copy.deepcopy(config), batch, weights=True)
     config.policy_loss.loss_mode = "rlloss_ppo_clip"
     value, grad, metrics = run_ppo_loss(config, batch, weights=True)
@@ -93,7 +99,9 @@ def test_rlloss_ppo_clip_equals_verls_vanilla_through_ppo_loss(mode):
 
 def test_rlloss_sapo_equals_verls_sapo_under_verls_aggregation():
     batch = clean(make_batch(B=8, T=11, seed=410))
-    config = ActorConfig(tau_pos=1.0, tau_neg=1.3, loss_agg_mode="seq-mean-token-mean", policy_loss=PolicyLossConfig("sapo"))
+    config = ActorConfig(
+        tau_pos=1.0, tau_neg=1.3, loss_agg_mode="seq-mean-token-mean", policy_loss=PolicyLossConfig("sapo")
+    )
     verl_value, verl_grad, _ = run_ppo_loss(copy.deepcopy(config), batch)
     config.policy_loss.loss_mode = "rlloss_sapo"
     value, grad, metrics = run_ppo_loss(config, batch)
@@ -108,19 +116,27 @@ def test_rlloss_sapo_equals_verls_sapo_under_verls_aggregation():
 @pytest.mark.parametrize("plugin", ["rlloss_sapo", "rlloss_ppo_clip"])
 def test_two_simulated_ranks_average_to_the_single_process_gradient(plugin, mode):
     batch = make_batch(B=10, T=9, seed=420 + AGG_MODES.index(mode))
-    config = ActorConfig(loss_agg_mode=mode, policy_loss=PolicyLossConfig(plugin), loss_scale_factor=6 if mode.endswith("norm") else None)
+    config = ActorConfig(
+        loss_agg_mode=mode,
+        policy_loss=PolicyLossConfig(plugin),
+        loss_scale_factor=6 if mode.endswith("norm") else None,
+    )
     whole_value, whole_grad, _ = run_ppo_loss(config, batch, weights=True)
     tokens = int(batch.mask.sum())
     seqs = batch.mask.shape[0]  # verl's global_batch_size: the mini-batch's sequence count
     values, grads = [], []
     for rows in (slice(0, 4), slice(4, 10)):
-        value, grad, _ = run_ppo_loss(config, batch, rows=rows, dp_size=2, tokens=tokens, seqs=seqs, weights=True)
+        value, grad, _ = run_ppo_loss(
+            config, batch, rows=rows, dp_size=2, tokens=tokens, seqs=seqs, weights=True
+        )
         values.append(value)
         grads.append(grad)
     if mode.startswith("seq-mean"):
         # verl divides by global_batch_size (every sequence); the single process by the
         # sequences holding tokens. Give the single process the same count to compare.
-        whole_value, whole_grad, _ = run_ppo_loss(config, batch, dp_size=1, tokens=tokens, seqs=seqs, weights=True)
+        whole_value, whole_grad, _ = run_ppo_loss(
+            config, batch, dp_size=1, tokens=tokens, seqs=seqs, weights=True
+        )
     torch.testing.assert_close((values[0] + values[1]) / 2, whole_value, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(torch.cat(grads) / 2, whole_grad, rtol=1e-12, atol=1e-12)
 
@@ -130,14 +146,34 @@ def test_arguments_come_from_policy_loss_first_then_the_actor():
     info = rlloss.default_registry().plugin("sapo")
     config = ActorConfig(tau_pos=1.5, tau_neg=2.0)
     assert rlloss.verl.plugin_args(info, config, "token-sum") == {
-        "tau_pos": 1.5, "tau_neg": 2.0, "clip_ratio": 0.2, "clip_ratio_low": 0.2, "clip_ratio_high": 0.2, "loss_agg_mode": "token-sum"
+        "tau_pos": 1.5,
+        "tau_neg": 2.0,
+        "clip_ratio": 0.2,
+        "clip_ratio_low": 0.2,
+        "clip_ratio_high": 0.2,
+        "loss_agg_mode": "token-sum",
     }
     # A mapping config (OmegaConf-like) with policy_loss.<arg> overriding <arg>; None means unset.
-    mapping = {"tau_pos": 1.5, "tau_neg": None, "clip_ratio_low": None, "policy_loss": {"loss_mode": "rlloss_sapo", "tau_pos": 0.9}, "global_batch_info": {}}
+    mapping = {
+        "tau_pos": 1.5,
+        "tau_neg": None,
+        "clip_ratio_low": None,
+        "policy_loss": {"loss_mode": "rlloss_sapo", "tau_pos": 0.9},
+        "global_batch_info": {},
+    }
     assert rlloss.verl.plugin_args(info, mapping, None) == {"tau_pos": 0.9}
     batch = make_batch(seed=430)
-    value, metrics = fn(old_log_prob=batch.old_log_prob, log_prob=batch.log_prob, advantages=batch.advantages, response_mask=batch.mask, loss_agg_mode="token-mean", config=mapping)
-    expected, _ = rlloss.load_loss("sapo", tau_pos=0.9)(batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask)
+    value, metrics = fn(
+        old_log_prob=batch.old_log_prob,
+        log_prob=batch.log_prob,
+        advantages=batch.advantages,
+        response_mask=batch.mask,
+        loss_agg_mode="token-mean",
+        config=mapping,
+    )
+    expected, _ = rlloss.load_loss("sapo", tau_pos=0.9)(
+        batch.log_prob, batch.old_log_prob, batch.advantages, batch.mask
+    )
     assert value.item() == expected.item()
     assert all(key.startswith("actor/") and isinstance(v, float) for key, v in metrics.items())
 
@@ -147,10 +183,22 @@ def test_global_batch_info_errors_as_verls_agg_loss():
     fn = core_algos.get_policy_loss_fn("rlloss_sapo")
     config = ActorConfig(global_batch_info={"dp_size": 2})
     with pytest.raises(ValueError, match="needs global_token_count"):
-        fn(old_log_prob=batch.old_log_prob, log_prob=batch.log_prob, advantages=batch.advantages, response_mask=batch.mask, config=config)
+        fn(
+            old_log_prob=batch.old_log_prob,
+            log_prob=batch.log_prob,
+            advantages=batch.advantages,
+            response_mask=batch.mask,
+            config=config,
+        )
     config = ActorConfig(global_batch_info={"dp_size": 1, "micro_batch_size": 4})
     with pytest.raises(ValueError, match=r"unknown keys \['micro_batch_size'\]"):
-        fn(old_log_prob=batch.old_log_prob, log_prob=batch.log_prob, advantages=batch.advantages, response_mask=batch.mask, config=config)
+        fn(
+            old_log_prob=batch.old_log_prob,
+            log_prob=batch.log_prob,
+            advantages=batch.advantages,
+            response_mask=batch.mask,
+            config=config,
+        )
 
 
 def test_verl_plugins_entry_point_registers_on_import_verl(tmp_path):
@@ -166,10 +214,17 @@ def test_verl_plugins_entry_point_registers_on_import_verl(tmp_path):
         "print(sorted(k for k in POLICY_LOSS_REGISTRY if k.startswith('rlloss_')))\n"
     )
     path = os.pathsep.join([str(tmp_path), str(STANDIN), str(SOURCE_DIR / "python")])
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['rlloss_ppo_clip', 'rlloss_sapo']"
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path, VERL_USE_EXTERNAL_PLUGINS="none"))
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=path, VERL_USE_EXTERNAL_PLUGINS="none"),
+    )
     assert off.stdout.strip() == "[]"
 
 

@@ -20,9 +20,13 @@ def host_example_config(config, overrides):
     command = [HOST_EXAMPLE, "config", "--config", str(config)]
     for item in overrides:
         command += ["--set", item]
-    out = subprocess.run(command, check=True, capture_output=True, text=True, env=dict(os.environ, RLLOSS_PLUGIN_PATH="")).stdout
+    out = subprocess.run(
+        command, check=True, capture_output=True, text=True, env=dict(os.environ, RLLOSS_PLUGIN_PATH="")
+    ).stdout
     loss_mode = re.search(r"^loss_mode: (\S+)$", out, re.M).group(1)
-    args = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r"^  (\w+):\s+(\S+)\s+\((.*)\)$", out, re.M)}
+    args = {
+        m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r"^  (\w+):\s+(\S+)\s+\((.*)\)$", out, re.M)
+    }
     return loss_mode, args
 
 
@@ -56,7 +60,9 @@ def test_resolution_equals_host_example_config(config, overrides):
 
 
 def test_overrides_as_a_dict_keep_float_values_exact():
-    resolved = rlloss.resolve_yaml(CONFIGS / "sapo.yaml", {"tau_neg": 1.1000000000000001, "loss_agg_mode": "token-sum"})
+    resolved = rlloss.resolve_yaml(
+        CONFIGS / "sapo.yaml", {"tau_neg": 1.1000000000000001, "loss_agg_mode": "token-sum"}
+    )
     values = resolved.values()
     assert values["tau_neg"] == 1.1000000000000001
     assert values["loss_agg_mode"] == "token-sum"
@@ -75,11 +81,23 @@ def test_yaml_text_and_plugin_dirs_relative_to_base_dir(tmp_path):
 
 
 YAML_ERRORS = [
-    ("actor_rollout_ref: {actor: {tau_neg: -2, policy_loss: {loss_mode: sapo}}}", [], "actor_rollout_ref.actor.tau_neg"),
-    ("actor_rollout_ref: {actor: {tau_neg: '1.05', policy_loss: {loss_mode: sapo}}}", [], "actor_rollout_ref.actor.tau_neg"),
+    (
+        "actor_rollout_ref: {actor: {tau_neg: -2, policy_loss: {loss_mode: sapo}}}",
+        [],
+        "actor_rollout_ref.actor.tau_neg",
+    ),
+    (
+        "actor_rollout_ref: {actor: {tau_neg: '1.05', policy_loss: {loss_mode: sapo}}}",
+        [],
+        "actor_rollout_ref.actor.tau_neg",
+    ),
     ("actor_rollout_ref: {actor: {policy_loss: {loss_mode: sappo}}}", [], "did you mean 'sapo'"),
     ("actor_rollout_ref: {actor: {policy_loss: {}}}", [], "loss_mode is not set"),
-    ("actor_rollout_ref: {actor: {policy_loss: {loss_mode: sapo}}}", ["tau_pos"], "override 'tau_pos' has no '='"),
+    (
+        "actor_rollout_ref: {actor: {policy_loss: {loss_mode: sapo}}}",
+        ["tau_pos"],
+        "override 'tau_pos' has no '='",
+    ),
     ("actor_rollout_ref: {actor: {policy_loss: {loss_mode: sapo}}}", ["nonsense=1"], "nonsense"),
     ("a: [1, 2", [], "inline.yaml"),
 ]

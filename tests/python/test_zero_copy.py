@@ -27,7 +27,11 @@ class Spy:
             pointer = getattr(call, name)
             if pointer:
                 t = pointer.contents
-                record[name] = (t.data, tuple(t.strides[i] for i in range(t.ndim)), (t.dtype.code, t.dtype.bits))
+                record[name] = (
+                    t.data,
+                    tuple(t.strides[i] for i in range(t.ndim)),
+                    (t.dtype.code, t.dtype.bits),
+                )
         self.seen.append(record)
         return self.real(handle, call_ref, error_ref)
 

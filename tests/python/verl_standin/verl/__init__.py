@@ -11,7 +11,9 @@ if _plugins_policy != "none":
         _discovered = _entry_points(group="verl.plugins")
     except TypeError:  # Python 3.9: entry_points() takes no group
         _discovered = _entry_points().get("verl.plugins", [])
-    _allowed = None if _plugins_policy == "auto" else {n.strip() for n in _plugins_policy.split(",") if n.strip()}
+    _allowed = (
+        None if _plugins_policy == "auto" else {n.strip() for n in _plugins_policy.split(",") if n.strip()}
+    )
     for _ep in _discovered:
         if _allowed is not None and _ep.name not in _allowed:
             continue

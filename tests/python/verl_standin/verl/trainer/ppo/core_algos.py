@@ -1,7 +1,7 @@
 """Stand-in for verl/trainer/ppo/core_algos.py (verl-project/verl at 018f23b5): the policy-loss
 registry, agg_loss and two losses, with verl's semantics (NaN * 0 in masked slots included)."""
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 import torch
 
@@ -18,7 +18,9 @@ def register_policy_loss(name: str):
 
 def get_policy_loss_fn(name):
     if name not in POLICY_LOSS_REGISTRY:
-        raise ValueError(f"Unsupported loss mode: {name}. Supported modes are: {list(POLICY_LOSS_REGISTRY.keys())}")
+        raise ValueError(
+            f"Unsupported loss mode: {name}. Supported modes are: {list(POLICY_LOSS_REGISTRY.keys())}"
+        )
     return POLICY_LOSS_REGISTRY[name]
 
 
@@ -30,7 +32,15 @@ def masked_mean(values, mask):
     return (values * mask).sum() / mask.sum()
 
 
-def agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=None, global_batch_size=None, loss_scale_factor=None):
+def agg_loss(
+    loss_mat,
+    loss_mask,
+    loss_agg_mode,
+    dp_size=1,
+    batch_num_tokens=None,
+    global_batch_size=None,
+    loss_scale_factor=None,
+):
     if loss_agg_mode == "token-mean":
         if batch_num_tokens is None:
             if dp_size > 1:
@@ -63,7 +73,15 @@ def agg_loss(loss_mat, loss_mask, loss_agg_mode, dp_size=1, batch_num_tokens=Non
 
 
 @register_policy_loss("vanilla")
-def compute_policy_loss_vanilla(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode="token-mean", config=None, rollout_is_weights=None) -> Tuple[torch.Tensor, Dict[str, Any]]:
+def compute_policy_loss_vanilla(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+) -> Tuple[torch.Tensor, Dict[str, Any]]:
     clip_ratio = config.clip_ratio
     clip_ratio_low = config.clip_ratio_low if config.clip_ratio_low is not None else clip_ratio
     clip_ratio_high = config.clip_ratio_high if config.clip_ratio_high is not None else clip_ratio
@@ -77,11 +95,15 @@ def compute_policy_loss_vanilla(old_log_prob, log_prob, advantages, response_mas
     pg_clipfrac = masked_mean(torch.gt(pg_losses2, pg_losses1).float(), response_mask)
     pg_losses3 = -advantages * clip_ratio_c
     clip_pg_losses2 = torch.min(pg_losses3, clip_pg_losses1)
-    pg_clipfrac_lower = masked_mean(torch.gt(clip_pg_losses1, pg_losses3) * (advantages < 0).float(), response_mask)
+    pg_clipfrac_lower = masked_mean(
+        torch.gt(clip_pg_losses1, pg_losses3) * (advantages < 0).float(), response_mask
+    )
     pg_losses = torch.where(advantages < 0, clip_pg_losses2, clip_pg_losses1)
     if rollout_is_weights is not None:
         pg_losses = pg_losses * rollout_is_weights
-    pg_loss = agg_loss(loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info)
+    pg_loss = agg_loss(
+        loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info
+    )
     return pg_loss, {
         "actor/pg_clipfrac": pg_clipfrac.detach().item(),
         "actor/ppo_kl": ppo_kl.detach().item(),
@@ -90,7 +112,15 @@ def compute_policy_loss_vanilla(old_log_prob, log_prob, advantages, response_mas
 
 
 @register_policy_loss("sapo")
-def compute_policy_loss_sapo(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode="seq-mean-token-mean", config=None, rollout_is_weights=None):
+def compute_policy_loss_sapo(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="seq-mean-token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
     tau_pos = torch.as_tensor(config.tau_pos, dtype=advantages.dtype, device=advantages.device)
     tau_neg = torch.as_tensor(config.tau_neg, dtype=advantages.dtype, device=advantages.device)
     negative_approx_kl = torch.clamp(log_prob - old_log_prob, min=-20.0, max=20.0)
@@ -101,6 +131,15 @@ def compute_policy_loss_sapo(old_log_prob, log_prob, advantages, response_mask, 
     if rollout_is_weights is not None:
         pg_losses = pg_losses * rollout_is_weights
     # verl's sapo aggregates with seq-mean-token-mean whatever loss_agg_mode says.
-    pg_loss = agg_loss(loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode="seq-mean-token-mean", **config.global_batch_info)
+    pg_loss = agg_loss(
+        loss_mat=pg_losses,
+        loss_mask=response_mask,
+        loss_agg_mode="seq-mean-token-mean",
+        **config.global_batch_info,
+    )
     ppo_kl = masked_mean(-negative_approx_kl, response_mask)
-    return pg_loss, {"actor/pg_clipfrac": 0.0, "actor/ppo_kl": ppo_kl.detach().item(), "actor/pg_clipfrac_lower": 0.0}
+    return pg_loss, {
+        "actor/pg_clipfrac": 0.0,
+        "actor/ppo_kl": ppo_kl.detach().item(),
+        "actor/pg_clipfrac_lower": 0.0,
+    }
