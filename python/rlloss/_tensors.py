@@ -80,15 +80,18 @@ def describe(buffer: memoryview, offset: int, t: torch.Tensor, what: str) -> Non
         raise InvalidArgumentError(f"{what} must be a torch.Tensor, got {type(t).__name__}", 1)
     ndim = t.dim()
     device_type, device_id = device_of(t, what)
-    _HEAD.pack_into(buffer, offset, t.data_ptr(), device_type, device_id, ndim, code, bits, 1)
-    if ndim == 2:
-        _MATRIX_DIMS.pack_into(buffer, offset + _SHAPE, *t.shape, *t.stride())
-    elif ndim <= MAX_RANK:
-        dims = _DIMS[ndim]
-        dims.pack_into(buffer, offset + _SHAPE, *t.shape)
-        dims.pack_into(buffer, offset + _STRIDES, *t.stride())
-    else:
-        raise InvalidArgumentError(f"{what} has rank {ndim}; expected [B, T]", 1)
+    try:
+        _HEAD.pack_into(buffer, offset, t.data_ptr(), device_type, device_id, ndim, code, bits, 1)
+        if ndim == 2:
+            _MATRIX_DIMS.pack_into(buffer, offset + _SHAPE, *t.shape, *t.stride())
+        elif ndim <= MAX_RANK:
+            dims = _DIMS[ndim]
+            dims.pack_into(buffer, offset + _SHAPE, *t.shape)
+            dims.pack_into(buffer, offset + _STRIDES, *t.stride())
+        else:
+            raise InvalidArgumentError(f"{what} has rank {ndim}; expected [B, T]", 1)
+    except RuntimeError as e:  # no strided storage to point at (sparse, meta, ...)
+        raise InvalidArgumentError(f"{what} ({t.layout}) cannot be described as a DLTensor: {e}", 1) from e
 
 
 def describe_output(buffer: memoryview, offset: int, data: int, device, code_bits, dims=()) -> None:

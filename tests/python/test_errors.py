@@ -102,6 +102,13 @@ BAD_TENSORS = [
     ),
     ("not a tensor", dict(log_prob=lambda b: [1.0]), INVALID, "log_prob must be a torch.Tensor, got list"),
     (
+        "sparse",
+        dict(advantages=lambda b: b.advantages.to_sparse()),
+        INVALID,
+        "advantages (torch.sparse_coo) cannot be described as a DLTensor",
+    ),
+    ("meta", dict(advantages=lambda b: b.advantages.to("meta")), INVALID, "advantages is on device meta"),
+    (
         "complex",
         dict(advantages=lambda b: b.advantages.to(torch.complex128)),
         INVALID,
