@@ -147,7 +147,9 @@ if _abi.ComputeCall.num_threads.offset != COUNTS_OFFSET + 24:
 
 
 class CallBuffer:
-    """One thread's call block and a writable view of its bytes."""
+    """One thread's call block and a writable view of its bytes. Every call describes all its
+    tensors anew before calling the plugin; between calls the block's pointers are stale and are
+    never passed on."""
 
     __slots__ = ("block", "bytes", "call_ref", "error_ref", "weights_address", "metrics_address")
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +53,17 @@ ElfVerdict reject(std::string reason) {
   return {false, std::move(reason)};
 }
 
+// Empty when the section's bytes lie inside a file of `file_size` bytes, else why not. libelf
+// allocates what a section header claims before it reads, so a 20 KB file claiming a 2 GB
+// .dynsym would cost 2 GB; nothing is read from a section that fails this check.
+std::string section_outside_file(const GElf_Shdr& header, const char* what, uint64_t file_size) {
+  if (header.sh_type == SHT_NOBITS) return "";
+  if (header.sh_offset <= file_size && header.sh_size <= file_size - header.sh_offset) return "";
+  return std::string(what) + " claims " + std::to_string(header.sh_size) + " bytes at offset " +
+         std::to_string(header.sh_offset) + ", past the end of the file (" +
+         std::to_string(file_size) + " bytes)";
+}
+
 // The defined symbol called `name` in one symbol table, if any.
 std::optional<GElf_Sym> defined_symbol(Elf* elf, Elf_Scn* section, const GElf_Shdr& header,
                                        const std::string& name) {
@@ -74,6 +86,10 @@ ElfVerdict inspect_plugin_file(const std::filesystem::path& file, const std::str
   if (elf_version(EV_CURRENT) == EV_NONE) return reject("libelf is unusable");
   FileHandle fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return reject(std::string("cannot open: ") + std::strerror(errno));
+  struct stat status {};
+  if (fstat(fd.get(), &status) != 0)
+    return reject(std::string("cannot stat: ") + std::strerror(errno));
+  const auto file_size = static_cast<uint64_t>(status.st_size);
   ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
   if (elf.get() == nullptr || elf_kind(elf.get()) != ELF_K_ELF) return reject("not an ELF file");
   GElf_Ehdr ehdr;
@@ -89,6 +105,16 @@ ElfVerdict inspect_plugin_file(const std::filesystem::path& file, const std::str
     GElf_Shdr header;
     if (gelf_getshdr(section, &header) == nullptr || header.sh_type != SHT_DYNSYM) continue;
     has_dynsym = true;
+    std::string outside = section_outside_file(header, ".dynsym", file_size);
+    GElf_Shdr strings_header;
+    Elf_Scn* strings = elf_getscn(elf.get(), header.sh_link);
+    if (outside.empty()) {
+      if (strings == nullptr || gelf_getshdr(strings, &strings_header) == nullptr) {
+        return reject(".dynsym links to no string table");
+      }
+      outside = section_outside_file(strings_header, ".dynsym's string table", file_size);
+    }
+    if (!outside.empty()) return reject(outside);
     if (const auto symbol = defined_symbol(elf.get(), section, header, entry_symbol)) {
       // Calling a data symbol would crash the host instead of skipping the file.
       const int type = GELF_ST_TYPE(symbol->st_info);

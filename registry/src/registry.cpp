@@ -49,10 +49,11 @@ const rlloss_plugin* map_and_enter(const fs::path& file) {
   return table;
 }
 
-bool looks_like_shared_library(const fs::path& file) {
+// Only names ending in ".so": a package manager's or an editor's leftovers (.so.bak, .so.old,
+// .so.dpkg-new) are copies of a plugin and would each claim its name.
+bool is_plugin_candidate(const fs::path& file) {
   const std::string name = file.filename().string();
-  return name.size() > 3 &&
-         (name.compare(name.size() - 3, 3, ".so") == 0 || name.find(".so.") != std::string::npos);
+  return name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0;
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -221,8 +222,8 @@ size_t Registry::load_directory(const fs::path& dir) {
   // load_file returns the plugin already loaded from the same file; count only new ones.
   const size_t loaded_before = names().size();
   for (const fs::path& file : files) {
-    if (!looks_like_shared_library(file)) {
-      spdlog::debug("skipping {}: not named like a shared library (*.so)", file.string());
+    if (!is_plugin_candidate(file)) {
+      spdlog::debug("skipping {}: its name does not end in .so", file.string());
       continue;
     }
     if (!fs::is_regular_file(file, error)) {

@@ -23,8 +23,9 @@
  *
  * Threading: a registry may be used from many threads at once (loading is serialised inside).
  * Index-based enumeration (rlloss_host_plugin_at) sees the plugins loaded at the time of the call;
- * load nothing concurrently while enumerating, or look plugins up by name. A yaml or config handle
- * is immutable after creation and may be read from many threads. A loss is immutable after
+ * load nothing concurrently while enumerating, or look plugins up by name. A yaml handle may be
+ * used by one thread at a time (the YAML reader's nodes are not thread-safe); a config handle is
+ * immutable after creation and may be read from many threads. A loss is immutable after
  * creation: rlloss_host_loss_compute may run on one loss from many threads at once;
  * rlloss_host_loss_destroy must not race with any other use of that loss. A loss keeps its plugin
  * and does not need its registry: the registry may be destroyed first.

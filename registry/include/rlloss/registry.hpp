@@ -92,9 +92,11 @@ class Registry {
   // `extra_dirs` or RLLOSS_PLUGIN_PATH that does not exist is an error.
   void load_search_path(const std::vector<std::filesystem::path>& extra_dirs = {});
 
-  // Loads every plugin in `dir`. Files that are not plugins (no rlloss_plugin_entry in .dynsym,
-  // not ELF, another ABI major, a broken table) are skipped with a logged reason. Two plugins
-  // with one name are an error naming both files. Returns how many plugins were added.
+  // Loads every plugin in `dir`: files whose name ends in ".so" (not ".so.bak", ".so.dpkg-new").
+  // Files that are not plugins (no rlloss_plugin_entry in .dynsym, not ELF, another ABI major, a
+  // broken table) are skipped with a logged reason; a file already loaded (reached through
+  // another path) is not loaded again. Two plugins with one name are an error naming both files.
+  // Returns how many plugins were added.
   size_t load_directory(const std::filesystem::path& dir);
 
   // Loads one library; any problem is an error naming the file and the reason.
