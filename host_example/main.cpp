@@ -1,4 +1,5 @@
 // host_example: lists, configures and validates rlloss loss plugins.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
                       "where the metrics, curves and compare.png go");
 
   CLI11_PARSE(app, argc, argv);
+  // Errors and the registry's log go to stderr (spdlog's default logger writes to stdout), so
+  // stdout carries only a command's results.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("host_example"));
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   try {
     if (*list) return rlloss::host::run_list(common);

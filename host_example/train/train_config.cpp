@@ -1,24 +1,20 @@
 #include "train_config.hpp"
 
 #include <rlloss/registry.hpp>
-#include <sstream>
 #include <vector>
 
 namespace rlloss::train {
 
 namespace {
 
-// The node at a dotted path, or an undefined node when any part is missing.
+// The node at a dotted path, or an undefined node when any part is missing. Const lookups only:
+// no copy of the document per key, and no insertion (a non-const operator[] would add the key).
 YAML::Node find(const YAML::Node& root, const std::string& path) {
-  YAML::Node node = YAML::Clone(root);
-  std::stringstream parts(path);
-  std::string part;
-  while (std::getline(parts, part, '.')) {
-    if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    node = node[part];
-    if (!node.IsDefined()) return node;
-  }
-  return node;
+  const size_t dot = path.find('.');
+  if (!root.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node child = root[path.substr(0, dot)];
+  if (dot == std::string::npos || !child.IsDefined()) return child;
+  return find(child, path.substr(dot + 1));
 }
 
 template <typename T>

@@ -8,6 +8,8 @@
 #include <rlloss/loss_config.hpp>
 #include <sstream>
 
+#include "yaml_duplicate_keys.hpp"
+
 namespace rlloss {
 namespace fs = std::filesystem;
 
@@ -315,6 +317,7 @@ TrainerYaml parse_trainer_yaml(const std::string& text, const fs::path& base_dir
     throw RegistryError(source_name + ": the top level is " + kind_name(yaml.root) +
                         ", not a map of trainer settings");
   }
+  detail::reject_duplicate_keys(text, source_name);
   return yaml;
 }
 

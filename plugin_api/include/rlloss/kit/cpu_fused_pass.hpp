@@ -137,7 +137,9 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
   const int64_t chunks = (total + kChunkTokens - 1) / kChunkTokens;
   std::vector<double> partial(static_cast<size_t>(chunks) * kSums, 0.0);
   const auto& params = instance.template params<T>();
-  const int threads = c.num_threads > 0 ? c.num_threads : omp_get_max_threads();
+  // More threads than the machine has only costs (and OpenMP fails to start 100000 of them).
+  const int requested = c.num_threads > 0 ? c.num_threads : omp_get_max_threads();
+  const int threads = std::max(1, std::min(requested, omp_get_num_procs()));
 #pragma omp parallel for schedule(static) num_threads(threads) if (chunks > 1)
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     const int64_t end = std::min(total, (chunk + 1) * kChunkTokens);
