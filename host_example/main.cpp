@@ -59,8 +59,10 @@ int main(int argc, char** argv) {
   train->add_option("--rank", train_options.rank, "data parallel across machines: this rank");
   train->add_option("--world-size", train_options.world_size, "... of this many processes");
   train->add_option("--master-addr", train_options.master_addr, "rank 0's address");
-  train->add_option("--master-port", train_options.master_port,
-                    "rank 0's rendezvous port (default: free port for --nproc, 29500 for --rank)");
+  train
+      ->add_option("--master-port", train_options.master_port,
+                   "rank 0's rendezvous port (default: free port for --nproc, 29500 for --rank)")
+      ->check(CLI::Range(1, 65535));
 
   auto* compare = app.add_subcommand(
       "compare", "train two configs with the same seeds and data; table and reward/KL plot");

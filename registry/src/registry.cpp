@@ -43,6 +43,9 @@ const rlloss_plugin* map_and_enter(const fs::path& file) {
     throw RegistryError(file.string() + " does not export " RLLOSS_ENTRY_SYMBOL);
   }
   auto entry = library.get<const rlloss_plugin*(uint32_t)>(RLLOSS_ENTRY_SYMBOL);
+  // Logged before the plugin's code runs: if it crashes the process, `-v` names the culprit.
+  spdlog::debug("{}: calling {}", file.string(), RLLOSS_ENTRY_SYMBOL);
+  spdlog::default_logger()->flush();
   const rlloss_plugin* table = entry(RLLOSS_ABI_VERSION_MAJOR);
   std::lock_guard<std::mutex> lock(mapped_libraries_mutex());
   mapped_libraries().push_back(std::move(library));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "log_capture.hpp"
 #include "registry_error.hpp"
 #include "scoped_env.hpp"
 #include "temp_dir.hpp"
@@ -66,6 +68,22 @@ TEST(Discovery, TwoFilesWithOneNameAreAnErrorNamingBoth) {
   EXPECT_THAT(message, AllOf(HasSubstr("two plugins named 'toy'"),
                              HasSubstr((first.path() / "librlloss_toy.so").string()),
                              HasSubstr((second.path() / "librlloss_toy_copy.so").string())));
+}
+
+// Before a plugin's own code runs, the debug log names the file, so a plugin that crashes the
+// process under `host_example -v list` is named by the last line.
+TEST(Discovery, TheFileIsLoggedBeforeItsEntryPointRuns) {
+  LogCapture log;
+  Registry registry;
+  registry.load_file(toy_plugin_file());
+  const std::vector<std::string> lines = log.lines();
+  const std::string calling =
+      log.line_with({toy_plugin_file().string(), "calling rlloss_plugin_entry"});
+  ASSERT_NE(calling, "") << log.text();
+  EXPECT_LT(std::find(lines.begin(), lines.end(), calling) - lines.begin(),
+            std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+              return line.find("loaded plugin") != std::string::npos;
+            }) - lines.begin());
 }
 
 // Sets the size that the first section of `type` claims, in a 64-bit ELF file.

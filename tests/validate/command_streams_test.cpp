@@ -67,6 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
                                  "does not exist"},
                       BadCommand{"train", "train --config /nonexistent/trainer.yaml",
                                  "File does not exist: /nonexistent/trainer.yaml"},
+                      BadCommand{"train_port", "train --nproc 2 --master-port 70000",
+                                 "--master-port: Value 70000 not in range 1 to 65535"},
                       BadCommand{"compare", "compare /nonexistent/a.yaml /nonexistent/b.yaml",
                                  "/nonexistent/a.yaml"}),
     [](const ::testing::TestParamInfo<BadCommand>& info) { return std::string(info.param.label); });
