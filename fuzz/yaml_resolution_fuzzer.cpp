@@ -1,6 +1,6 @@
 // Fuzzes YAML resolution: arbitrary text as a trainer YAML (and, after a NUL byte, one override
-// "key=value" per line) through parse_trainer_yaml, plugin_dirs_from_yaml, resolve_loss_config
-// and create_loss with the real plugins. RegistryError is the expected way to refuse; anything
+// "key=value" per line) through parse_trainer_yaml, plugin_dirs_from_yaml, the trainer's own keys
+// (read_train_config), resolve_loss_config and create_loss with the real plugins. RegistryError is the expected way to refuse; anything
 // else escaping (another exception, a crash, a sanitizer report, a leak) is a finding.
 #include <spdlog/spdlog.h>
 
@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "train_config.hpp"
 
 namespace {
 
@@ -48,6 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const rlloss::TrainerYaml yaml = rlloss::parse_trainer_yaml(yaml_text, "/nonexistent-fuzz-dir");
     try {
       rlloss::plugin_dirs_from_yaml(yaml);
+    } catch (const rlloss::RegistryError&) {
+    }
+    try {
+      rlloss::train::read_train_config(yaml);
     } catch (const rlloss::RegistryError&) {
     }
     std::vector<rlloss::LossOverride> overrides;

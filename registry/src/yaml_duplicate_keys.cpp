@@ -1,6 +1,7 @@
 #include "yaml_duplicate_keys.hpp"
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
@@ -111,7 +112,11 @@ void reject_duplicate_keys(const std::string& text, const std::string& source_na
   std::istringstream stream(text);
   YAML::Parser parser(stream);
   DuplicateKeyFinder finder(source_name);
-  while (parser.HandleNextDocument(finder)) {
+  try {
+    parser.HandleNextDocument(finder);  // the first document only, as YAML::Load reads
+  } catch (const YAML::Exception& e) {
+    throw RegistryError(source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
 }
 

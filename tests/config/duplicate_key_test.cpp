@@ -41,6 +41,17 @@ TEST(DuplicateKey, AtTheTopLevel) {
               HasSubstr("test.yaml:2: duplicate key 'data' (first at line 1)"));
 }
 
+// Only the first document is read (as YAML::Load does); what follows it is not the trainer's.
+TEST(DuplicateKey, OnlyTheFirstDocumentCounts) {
+  const std::string text =
+      "actor_rollout_ref: {actor: {policy_loss: {loss_mode: sapo}}}\n"
+      "---\n"
+      "a: 1\n"
+      "a: 2\n"
+      "--- [unclosed\n";
+  EXPECT_EQ(resolve_text(text).loss_mode, "sapo");
+}
+
 TEST(DuplicateKey, SameKeyInDifferentMappingsIsFine) {
   const std::string text =
       "actor_rollout_ref:\n"
