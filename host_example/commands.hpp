@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "train/train_options.hpp"
+#include "validate/isolation.hpp"
 
 namespace rlloss::host {
 
@@ -20,6 +21,7 @@ struct ValidateOptions {
   std::string loss_mode;                         // or only this loaded plugin
   uint64_t seed = 1234;
   int threads = 0;  // N of the "1 vs N threads" check; 0: hardware concurrency (at least 2)
+  validate::IsolationLimits limits;  // of each plugin file's child process
 };
 
 int run_list(const CommonOptions& common);

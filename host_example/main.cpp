@@ -37,6 +37,14 @@ int main(int argc, char** argv) {
   validate->add_option("--library", library, "validate only this plugin library file");
   validate->add_option("--loss-mode", validate_options.loss_mode, "validate only this plugin");
   validate->add_option("--seed", validate_options.seed, "random seed of the test batches");
+  validate
+      ->add_option("--time-limit", validate_options.limits.time_limit_s,
+                   "seconds each plugin file's checks may take (default 120)")
+      ->check(CLI::PositiveNumber);
+  validate
+      ->add_option("--memory-limit", validate_options.limits.memory_limit_mb,
+                   "MB of address space for each plugin file's checks; 0: none (default 8192)")
+      ->check(CLI::NonNegativeNumber);
   validate->add_option("--threads", validate_options.threads,
                        "N of the 1-vs-N-threads check (default: all cores, at least 2)");
 

@@ -82,6 +82,39 @@ fs::path canonical_or_self(const fs::path& path) {
   return error ? path : canonical;
 }
 
+// The files of `dir` that may be plugins, sorted: named *.so, regular, exporting the entry
+// symbol. The others are skipped with a logged reason. Runs no plugin code.
+std::vector<fs::path> candidate_files(const fs::path& dir) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) {
+    throw RegistryError("plugin directory " + dir.string() + " does not exist");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, error)) files.push_back(entry.path());
+  if (error)
+    throw RegistryError("cannot list plugin directory " + dir.string() + ": " + error.message());
+  std::sort(files.begin(), files.end());
+  std::vector<fs::path> candidates;
+  for (const fs::path& file : files) {
+    if (!is_plugin_candidate(file)) {
+      spdlog::debug("skipping {}: its name does not end in .so", file.string());
+      continue;
+    }
+    if (!fs::is_regular_file(file, error)) {
+      spdlog::warn("skipping {}: not a regular file{}", file.string(),
+                   fs::is_symlink(fs::symlink_status(file, error)) ? " (dangling symlink)" : "");
+      continue;
+    }
+    const detail::ElfVerdict verdict = detail::inspect_plugin_file(file, RLLOSS_ENTRY_SYMBOL);
+    if (!verdict.is_plugin) {
+      spdlog::info("skipping {}: {}", file.string(), verdict.reason);
+      continue;
+    }
+    candidates.push_back(file);
+  }
+  return candidates;
+}
+
 }  // namespace
 
 // ---- LoadedPlugin ----
@@ -176,11 +209,14 @@ std::vector<fs::path> Registry::search_path(const std::vector<fs::path>& extra_d
   return dirs;
 }
 
-void Registry::load_search_path(const std::vector<fs::path>& extra_dirs) {
+namespace {
+
+// The directories named by RLLOSS_PLUGIN_PATH and the caller, each of which must exist.
+std::vector<fs::path> named_dirs(const std::vector<fs::path>& extra_dirs) {
   const auto named = split_path_list(std::getenv("RLLOSS_PLUGIN_PATH"));
-  std::vector<fs::path> explicit_dirs = named;
-  explicit_dirs.insert(explicit_dirs.end(), extra_dirs.begin(), extra_dirs.end());
-  for (const fs::path& dir : explicit_dirs) {
+  std::vector<fs::path> dirs = named;
+  dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
+  for (const fs::path& dir : dirs) {
     if (!fs::is_directory(dir)) {
       throw RegistryError("plugin directory " + dir.string() + " does not exist" +
                           (std::find(named.begin(), named.end(), dir) != named.end()
@@ -188,6 +224,25 @@ void Registry::load_search_path(const std::vector<fs::path>& extra_dirs) {
                                : ""));
     }
   }
+  return dirs;
+}
+
+}  // namespace
+
+std::vector<fs::path> Registry::plugin_files(const std::vector<fs::path>& extra_dirs) {
+  named_dirs(extra_dirs);
+  std::vector<fs::path> files;
+  for (const fs::path& dir : search_path(extra_dirs)) {
+    for (const fs::path& file : candidate_files(dir)) {
+      const fs::path path = canonical_or_self(file);
+      if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
+    }
+  }
+  return files;
+}
+
+void Registry::load_search_path(const std::vector<fs::path>& extra_dirs) {
+  const std::vector<fs::path> explicit_dirs = named_dirs(extra_dirs);
   const std::vector<fs::path> dirs = search_path(extra_dirs);
   for (size_t i = 0; i < dirs.size(); ++i) {
     const bool is_default = i >= explicit_dirs.size();
@@ -213,32 +268,9 @@ void Registry::load_search_path(const std::vector<fs::path>& extra_dirs) {
 }
 
 size_t Registry::load_directory(const fs::path& dir) {
-  std::error_code error;
-  if (!fs::is_directory(dir, error)) {
-    throw RegistryError("plugin directory " + dir.string() + " does not exist");
-  }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, error)) files.push_back(entry.path());
-  if (error)
-    throw RegistryError("cannot list plugin directory " + dir.string() + ": " + error.message());
-  std::sort(files.begin(), files.end());
   // load_file returns the plugin already loaded from the same file; count only new ones.
   const size_t loaded_before = names().size();
-  for (const fs::path& file : files) {
-    if (!is_plugin_candidate(file)) {
-      spdlog::debug("skipping {}: its name does not end in .so", file.string());
-      continue;
-    }
-    if (!fs::is_regular_file(file, error)) {
-      spdlog::warn("skipping {}: not a regular file{}", file.string(),
-                   fs::is_symlink(fs::symlink_status(file, error)) ? " (dangling symlink)" : "");
-      continue;
-    }
-    const detail::ElfVerdict verdict = detail::inspect_plugin_file(file, RLLOSS_ENTRY_SYMBOL);
-    if (!verdict.is_plugin) {
-      spdlog::info("skipping {}: {}", file.string(), verdict.reason);
-      continue;
-    }
+  for (const fs::path& file : candidate_files(dir)) {
     try {
       load_file(file);
     } catch (const RegistryError& e) {

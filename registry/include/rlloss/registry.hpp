@@ -88,6 +88,12 @@ class Registry {
   static std::vector<std::filesystem::path> search_path(
       const std::vector<std::filesystem::path>& extra_dirs = {});
 
+  // The files load_search_path(extra_dirs) would try, in its order, each once (canonical): names
+  // ending in ".so" whose .dynsym exports the entry symbol. Runs no plugin code, so a host can
+  // hand each file to a separate process. A named directory that does not exist is an error.
+  static std::vector<std::filesystem::path> plugin_files(
+      const std::vector<std::filesystem::path>& extra_dirs = {});
+
   // Loads every plugin in each directory of search_path(extra_dirs). A directory named in
   // `extra_dirs` or RLLOSS_PLUGIN_PATH that does not exist is an error.
   void load_search_path(const std::vector<std::filesystem::path>& extra_dirs = {});
