@@ -64,7 +64,7 @@ std::string row_of(const std::string& output, const std::string& file) {
 TEST(ValidateIsolation, EveryFaultIsAFailRowNamingTheFileAndTheShippedPluginsStillPass) {
   const auto start = std::chrono::steady_clock::now();
   // Long enough for the shipped plugins' checks (slow under sanitizers), short for the loop.
-  const std::string limit = kAddressSanitizer ? "120" : "10";
+  const std::string limit = kAddressSanitizer ? "30" : "10";
   const auto result = run_host_example(
       "--plugin-dir " RLLOSS_TEST_FAULTY_DIR " validate --memory-limit 2048 --time-limit " + limit);
   const double seconds =
