@@ -34,10 +34,14 @@ CheckResult check_masked_values(const Loss& loss, const CheckOptions& options);
 CheckResult check_thread_invariance(const Loss& loss, const CheckOptions& options);
 // (4) Two half-batches with the whole batch's counts and dp_size 2 average to the whole batch.
 CheckResult check_data_parallel_halves(const Loss& loss, const CheckOptions& options);
-// (5) Loss, gradient and metrics against the float64 LibTorch reference of this loss_mode.
+// (5) On policy the gradient is -A x IS weight x the token's aggregation weight, for any
+// policy-gradient loss: a plugin that skips tokens, the mask, the IS weights or the normalisers
+// fails it even when its gradient matches its own loss.
+CheckResult check_on_policy_gradient(const Loss& loss, const CheckOptions& options);
+// (6) Loss, gradient and metrics against the float64 LibTorch reference of this loss_mode.
 CheckResult check_reference(const Loss& loss, const CheckOptions& options);
 
-// Every check that applies to `loss` ((5) only where a reference exists), in the order above.
+// Every check that applies to `loss` ((6) only where a reference exists), in the order above.
 std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& options);
 
 // "token-sum", "token-mean (default)", or "defaults" for a plugin without loss_agg_mode.

@@ -1,7 +1,44 @@
 #include "plugin_call.hpp"
 
+#include <cstdint>
+#include <cstring>
+#include <string>
+
 namespace rlloss::validate {
 namespace {
+
+// What every output holds before the call: a NaN with a payload no arithmetic produces. An output
+// that still holds it afterwards was not written, though the plugin reported success.
+constexpr uint64_t kSentinelBits = 0x7ff8dead5e7e1e57ULL;
+
+double sentinel() {
+  double value;
+  std::memcpy(&value, &kSentinelBits, sizeof value);
+  return value;
+}
+
+bool is_sentinel(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits == kSentinelBits;
+}
+
+void require_written(const PluginOutput& out, const Batch& batch) {
+  const auto unwritten = [](const std::string& what) {
+    throw RegistryError("the plugin reported success but left " + what +
+                        " unwritten (it still holds the value the host put there)");
+  };
+  if (is_sentinel(out.loss)) unwritten("the loss");
+  for (size_t i = 0; i < out.grad.size(); ++i) {
+    if (is_sentinel(out.grad[i])) {
+      unwritten("grad_log_prob[" + std::to_string(static_cast<int64_t>(i) / batch.cols) + ", " +
+                std::to_string(static_cast<int64_t>(i) % batch.cols) + "]");
+    }
+  }
+  for (size_t i = 0; i < out.metrics.size(); ++i) {
+    if (is_sentinel(out.metrics[i])) unwritten("metric " + std::to_string(i));
+  }
+}
 
 DLTensor matrix(void* data, int64_t* shape, DLDataType dtype) {
   DLTensor t{};
@@ -25,8 +62,9 @@ PluginOutput run_plugin(const Loss& loss, const Batch& batch, const DpSettings& 
   auto in = [](const std::vector<double>& v) { return const_cast<double*>(v.data()); };
 
   PluginOutput out;
-  out.grad.assign(static_cast<size_t>(batch.size()), 0.0);
-  out.metrics.assign(loss.metric_names().size(), 0.0);
+  out.loss = sentinel();
+  out.grad.assign(static_cast<size_t>(batch.size()), sentinel());
+  out.metrics.assign(loss.metric_names().size(), sentinel());
 
   int64_t shape[2] = {batch.rows, batch.cols};
   DLTensor log_prob = matrix(in(batch.log_prob), shape, f64);
@@ -65,6 +103,7 @@ PluginOutput run_plugin(const Loss& loss, const Batch& batch, const DpSettings& 
   call.grad_log_prob = &grad;
   call.metrics = out.metrics.empty() ? nullptr : &metrics;
   loss.compute(call);
+  require_written(out, batch);
   return out;
 }
 

@@ -55,7 +55,7 @@ TEST_P(RealPlugin, EveryCheckPassesInEveryAggregationMode) {
       EXPECT_LE(result.max_error, result.tolerance);
     }
     EXPECT_EQ(names, (std::set<std::string>{"gradient-vs-fd", "masked-nan-inf", "threads-1-vs-N",
-                                            "dp-half-batches", "reference"}));
+                                            "dp-half-batches", "on-policy-grad", "reference"}));
   }
 }
 
@@ -73,10 +73,10 @@ TEST(RealPlugin, ChecksPassWithAnotherSeed) {
 }
 
 struct BrokenCase {
-  const char* file;     // under the broken or impostor directory
-  const char* failing;  // the check that must fail
-  const char* detail;   // what its detail must say
-  bool others_pass;     // whether every other check must pass (the flaw is that specific)
+  const char* file;          // under the broken or impostor directory
+  const char* failing;       // the check that must fail
+  const char* detail;        // what its detail must say
+  const char* also_failing;  // another check that must fail too; "" none; "*" others unchecked
 };
 
 void PrintTo(const BrokenCase& c, std::ostream* os) {
@@ -99,27 +99,36 @@ TEST_P(BrokenPlugin, TheCheckMeantForItsFlawFails) {
   EXPECT_FALSE(failing->passed);
   EXPECT_GT(failing->max_error, failing->tolerance);
   EXPECT_THAT(failing->detail, HasSubstr(c.detail));
-  if (!c.others_pass) return;
+  if (std::string(c.also_failing) == "*") return;
   for (const auto& result : results) {
     if (result.name == c.failing) continue;
-    EXPECT_TRUE(result.passed) << result.name << ": " << result.detail;
+    if (result.name == c.also_failing) {
+      EXPECT_FALSE(result.passed) << result.name << " should catch this flaw too";
+    } else {
+      EXPECT_TRUE(result.passed) << result.name << ": " << result.detail;
+    }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Flaws, BrokenPlugin,
+    // The on-policy gradient check catches every flaw that changes the gradient at ratio 1.
     ::testing::Values(BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_bad_grad.so", "gradient-vs-fd",
-                                 "vs finite difference", true},
+                                 "vs finite difference", "on-policy-grad"},
                       BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_leak.so",
-                                 "masked-nan-inf", "in masked slots", true},
+                                 "masked-nan-inf", "in masked slots", ""},
                       // Its OpenMP reduction may also vary from call to call, so other bitwise
                       // checks may fail too: only the thread check is required to.
                       BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_thread_sum.so",
-                                 "threads-1-vs-N", "vs 1 threads", false},
+                                 "threads-1-vs-N", "vs 1 threads", "*"},
                       BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_local_count.so",
-                                 "dp-half-batches", "mean of ranks'", true},
+                                 "dp-half-batches", "mean of ranks'", "on-policy-grad"},
+                      BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_is.so",
+                                 "on-policy-grad", "worst: IS", ""},
+                      BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_mask.so",
+                                 "on-policy-grad", "(masked)", "masked-nan-inf"},
                       BrokenCase{RLLOSS_TEST_IMPOSTOR_DIR "/librlloss_impostor_sapo.so",
-                                 "reference", "vs reference", true}),
+                                 "reference", "vs reference", "on-policy-grad"}),
     [](const auto& info) { return plugin_name_of(info.param.file); });
 
 TEST(LossConfigurations, PluginWithoutAggModeRunsOnlyItsDefaults) {

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -45,8 +47,8 @@ TEST(ValidateCommand, ShippedPluginsPassWithATable) {
     EXPECT_THAT(result.output, HasSubstr(text));
   }
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
-  // 2 plugins x 5 agg modes x 5 checks.
-  EXPECT_THAT(result.output, HasSubstr("50 checks on 2 plugin(s): 50 passed, 0 failed"));
+  // 2 plugins x 5 agg modes x 6 checks.
+  EXPECT_THAT(result.output, HasSubstr("60 checks on 2 plugin(s): 60 passed, 0 failed"));
 }
 
 TEST(ValidateCommand, OneLossModeOnly) {
@@ -71,12 +73,62 @@ INSTANTIATE_TEST_SUITE_P(Flaws, BrokenLibrary,
                                            RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_leak.so",
                                            RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_thread_sum.so",
                                            RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_local_count.so",
+                                           RLLOSS_TEST_BROKEN_DIR
+                                           "/librlloss_naive_writes_nothing.so",
+                                           RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_loss_only.so",
+                                           RLLOSS_TEST_BROKEN_DIR
+                                           "/librlloss_naive_ignores_mask.so",
+                                           RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_is.so",
                                            RLLOSS_TEST_IMPOSTOR_DIR "/librlloss_impostor_sapo.so"),
                          [](const auto& info) {
                            const std::string file = info.param;
                            const auto start = file.find("librlloss_") + 10;
                            return file.substr(start, file.size() - 3 - start);
                          });
+
+// Plugins built to cheat fail with a row that says why.
+struct Cheat {
+  const char* file;   // in the broken directory
+  const char* check;  // the check whose row must say why
+  const char* why;
+};
+
+class CheatingPlugin : public ::testing::TestWithParam<Cheat> {};
+
+TEST_P(CheatingPlugin, FailsWithARowThatSaysWhy) {
+  const auto result = run_host_example(
+      std::string("validate --library " RLLOSS_TEST_BROKEN_DIR "/") + GetParam().file);
+  EXPECT_NE(result.exit_code, 0);
+  std::istringstream lines(result.output);
+  std::string line;
+  bool found = false;
+  while (std::getline(lines, line)) {
+    if (line.find(GetParam().check) != std::string::npos &&
+        line.find("FAIL") != std::string::npos && line.find(GetParam().why) != std::string::npos) {
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << result.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cheats, CheatingPlugin,
+    ::testing::Values(
+        Cheat{"librlloss_naive_writes_nothing.so", "gradient-vs-fd", "left the loss unwritten"},
+        Cheat{"librlloss_naive_loss_only.so", "gradient-vs-fd",
+              "left grad_log_prob[0, 0] unwritten"},
+        Cheat{"librlloss_naive_ignores_mask.so", "on-policy-grad", "expected -A w = 0 (masked)"},
+        Cheat{"librlloss_naive_ignores_mask.so", "masked-nan-inf", "NaN in masked slots"},
+        Cheat{"librlloss_naive_ignores_is.so", "on-policy-grad", "worst: IS"},
+        Cheat{"librlloss_naive_local_count.so", "on-policy-grad", "DP"},
+        Cheat{"librlloss_naive_thread_sum.so", "threads-1-vs-N", "vs 1 threads"}),
+    [](const auto& info) {
+      const std::string file = info.param.file;
+      const std::string check = info.param.check;
+      std::string name = file.substr(10, file.size() - 13) + "_" + check;
+      for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name;
+    });
 
 TEST(ValidateCommand, MissingLibraryIsAnError) {
   const auto result = run_host_example("validate --library /nonexistent/librlloss_x.so");

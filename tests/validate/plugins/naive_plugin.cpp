@@ -4,7 +4,11 @@
 //   1 (naive_leak):        sums l * m, so NaN * 0 from masked slots leaks into every result;
 //   2 (naive_thread_sum):  an OpenMP reduction whose summation order follows the thread count;
 //   3 (naive_local_count): ignores the global token count (divides by its own) while still
-//                          multiplying by dp_size, so data-parallel ranks disagree.
+//                          multiplying by dp_size, so data-parallel ranks disagree;
+//   4 (naive_writes_nothing): returns success and writes no output at all;
+//   5 (naive_loss_only):   writes the loss but neither the gradient nor the metrics;
+//   6 (naive_ignores_mask): counts the masked-in tokens but computes every token as unmasked;
+//   7 (naive_ignores_is):  ignores rollout_is_weights.
 #include <omp.h>
 #include <rlloss/plugin_api.h>
 
@@ -15,7 +19,7 @@
 #include <string>
 
 #ifndef RLLOSS_NAIVE_FLAW
-#error "define RLLOSS_NAIVE_FLAW to 1, 2 or 3"
+#error "define RLLOSS_NAIVE_FLAW to 1 ... 7"
 #endif
 
 namespace {
@@ -26,10 +30,20 @@ constexpr int kFlaw = RLLOSS_NAIVE_FLAW;
 constexpr bool kLeaksMasked = kFlaw == 1;
 constexpr bool kThreadDependentSum = kFlaw == 2;
 constexpr bool kLocalCount = kFlaw == 3;
+constexpr bool kWritesNothing = kFlaw == 4;
+constexpr bool kLossOnly = kFlaw == 5;
+constexpr bool kIgnoresMask = kFlaw == 6;
+constexpr bool kIgnoresWeights = kFlaw == 7;
 
-constexpr const char* kName = kLeaksMasked          ? "naive_leak"
-                              : kThreadDependentSum ? "naive_thread_sum"
-                                                    : "naive_local_count";
+constexpr const char* kNames[] = {"",
+                                  "naive_leak",
+                                  "naive_thread_sum",
+                                  "naive_local_count",
+                                  "naive_writes_nothing",
+                                  "naive_loss_only",
+                                  "naive_ignores_mask",
+                                  "naive_ignores_is"};
+constexpr const char* kName = kNames[kFlaw];
 constexpr const char* kMetricNames[] = {"ratio_mean"};
 
 struct Instance {};  // no arguments, nothing to hold
@@ -67,7 +81,7 @@ void run(const rlloss_compute_call& call) {
   const MatrixView log_prob = view(call.log_prob, "log_prob");
   const MatrixView old_log_prob = view(call.old_log_prob, "old_log_prob");
   const MatrixView advantages = view(call.advantages, "advantages");
-  const bool has_weights = call.rollout_is_weights != nullptr;
+  const bool has_weights = call.rollout_is_weights != nullptr && !kIgnoresWeights;
   const MatrixView weights =
       has_weights ? view(call.rollout_is_weights, "rollout_is_weights") : MatrixView{};
   const MatrixView mask =
@@ -75,6 +89,8 @@ void run(const rlloss_compute_call& call) {
   if (mask.dtype != rlloss::kit::Dtype::byte) fail("response_mask must be bool or uint8");
   double* grad = call.grad_log_prob ? float64_output(call.grad_log_prob, "grad_log_prob") : nullptr;
   double* loss = float64_output(call.loss, "loss");
+  if (kWritesNothing) return;
+  if (kLossOnly) grad = nullptr;
 
   const auto at = [](const MatrixView& v, int64_t b, int64_t t) {
     return reinterpret_cast<const double*>(v.data)[b * v.row_stride + t * v.col_stride];
@@ -103,7 +119,7 @@ void run(const rlloss_compute_call& call) {
   const auto step = [&](int64_t i, double& loss_acc, double& ratio_acc) {
     const int64_t b = i / cols;
     const int64_t t = i % cols;
-    const double m = mask_at(b, t) != 0 ? 1.0 : 0.0;
+    const double m = kIgnoresMask || mask_at(b, t) != 0 ? 1.0 : 0.0;
     if (!kLeaksMasked && m == 0) {
       if (grad) grad[i] = 0;
       return;
@@ -122,7 +138,7 @@ void run(const rlloss_compute_call& call) {
     for (int64_t i = 0; i < total; ++i) step(i, loss_sum, ratio_sum);
   }
   *loss = loss_sum * weight;
-  if (call.metrics != nullptr) {
+  if (call.metrics != nullptr && !kLossOnly) {
     float64_output(call.metrics, "metrics")[0] = tokens > 0 ? ratio_sum / tokens : 0.0;
   }
 }
