@@ -24,14 +24,14 @@ void clear_message(rlloss_error_buffer* error) noexcept {
 }
 
 void require(const void* pointer, const char* what) {
-  if (pointer == nullptr) throw ApiError(std::string(what) + " is NULL");
+  if (pointer == nullptr) throw RegistryError(std::string(what) + " is NULL");
 }
 
 void require_struct_size(uint32_t struct_size, size_t size_1_0, const char* type_name) {
   if (struct_size < size_1_0) {
-    throw ApiError(std::string(type_name) + ".struct_size is " + std::to_string(struct_size) +
-                   ", smaller than its ABI 1.0 size " + std::to_string(size_1_0) +
-                   " (set it to sizeof(" + type_name + "))");
+    throw RegistryError(std::string(type_name) + ".struct_size is " + std::to_string(struct_size) +
+                        ", smaller than its ABI 1.0 size " + std::to_string(size_1_0) +
+                        " (set it to sizeof(" + type_name + "))");
   }
 }
 

@@ -30,27 +30,15 @@ struct rlloss_host_loss {
 
 namespace rlloss::c_api {
 
-// An error the C API itself reports (NULL pointer, small struct), with its status.
-class ApiError : public std::runtime_error {
- public:
-  explicit ApiError(const std::string& message,
-                    rlloss_status status = RLLOSS_ERROR_INVALID_ARGUMENT)
-      : std::runtime_error(message), status_(status) {}
-  rlloss_status status() const { return status_; }
-
- private:
-  rlloss_status status_;
-};
-
 // Copies `message` into the caller's buffer, cut at a UTF-8 character boundary when it does not
 // fit. A NULL buffer, or one smaller than ABI 1.0's, is left alone.
 void write_message(rlloss_error_buffer* error, const std::string& message) noexcept;
 void clear_message(rlloss_error_buffer* error) noexcept;
 
-// Throws ApiError naming `what` when `pointer` is NULL.
+// Throws RegistryError naming `what` when `pointer` is NULL.
 void require(const void* pointer, const char* what);
 
-// Throws ApiError unless the caller's out-struct is at least ABI 1.0's size.
+// Throws RegistryError unless the caller's out-struct is at least ABI 1.0's size.
 void require_struct_size(uint32_t struct_size, size_t size_1_0, const char* type_name);
 
 // Runs `body`, turning every exception into a status code and a message.
@@ -59,9 +47,6 @@ rlloss_status guarded(rlloss_error_buffer* error, Body&& body) noexcept {
   try {
     body();
     return RLLOSS_OK;
-  } catch (const ApiError& e) {
-    write_message(error, e.what());
-    return e.status();
   } catch (const RegistryError& e) {
     write_message(error, e.what());
     return e.status();

@@ -6,6 +6,7 @@
 #include "c_api_support.hpp"
 
 using namespace rlloss::c_api;
+using rlloss::RegistryError;
 
 namespace {
 
@@ -55,7 +56,8 @@ rlloss_status rlloss_host_resolve(const rlloss_host_registry* registry,
     if (num_overrides > 0) require(overrides, "overrides");
     std::vector<rlloss::LossOverride> parsed;
     for (uint32_t i = 0; i < num_overrides; ++i) {
-      if (overrides[i] == nullptr) throw ApiError("overrides[" + std::to_string(i) + "] is NULL");
+      if (overrides[i] == nullptr)
+        throw RegistryError("overrides[" + std::to_string(i) + "] is NULL");
       parsed.push_back(rlloss::parse_override(overrides[i]));
     }
     const rlloss::TrainerYaml empty = rlloss::parse_trainer_yaml("{}");
@@ -82,9 +84,9 @@ rlloss_status rlloss_host_config_arg(const rlloss_host_config* config, uint32_t 
     const auto& resolved = config_of(config).config;
     const auto& entries = resolved.args.entries();
     if (index >= entries.size()) {
-      throw ApiError("argument index " + std::to_string(index) +
-                     " is out of range: the config of '" + resolved.loss_mode + "' has " +
-                     std::to_string(entries.size()) + " arguments");
+      throw RegistryError("argument index " + std::to_string(index) +
+                          " is out of range: the config of '" + resolved.loss_mode + "' has " +
+                          std::to_string(entries.size()) + " arguments");
     }
     fill_arg(entries[index], resolved.sources[index], out);
   });

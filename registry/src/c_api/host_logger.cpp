@@ -45,10 +45,10 @@ spdlog::level::level_enum spdlog_level(rlloss_host_log_level level) {
     case RLLOSS_HOST_LOG_ERROR: return spdlog::level::err;
     case RLLOSS_HOST_LOG_OFF: return spdlog::level::off;
     default:
-      throw ApiError("log level " + std::to_string(level) +
-                     " is not one of RLLOSS_HOST_LOG_DEBUG (" +
-                     std::to_string(RLLOSS_HOST_LOG_DEBUG) + ") to RLLOSS_HOST_LOG_OFF (" +
-                     std::to_string(RLLOSS_HOST_LOG_OFF) + ")");
+      throw RegistryError("log level " + std::to_string(level) +
+                          " is not one of RLLOSS_HOST_LOG_DEBUG (" +
+                          std::to_string(RLLOSS_HOST_LOG_DEBUG) + ") to RLLOSS_HOST_LOG_OFF (" +
+                          std::to_string(RLLOSS_HOST_LOG_OFF) + ")");
   }
 }
 

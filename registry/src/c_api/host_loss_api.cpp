@@ -7,6 +7,7 @@
 #include "c_api_support.hpp"
 
 using namespace rlloss::c_api;
+using rlloss::RegistryError;
 
 namespace {
 
@@ -49,7 +50,7 @@ rlloss_status rlloss_host_loss_create(const rlloss_host_registry* registry, cons
     try {
       args = rlloss::kit::resolve_create_args(table.args, table.num_args, values, num_values);
     } catch (const rlloss::kit::Error& e) {
-      throw ApiError("plugin '" + plugin->name() + "': " + e.what(), e.status());
+      throw RegistryError("plugin '" + plugin->name() + "': " + e.what(), e.status());
     }
     std::vector<std::string> sources;
     for (const auto& entry : args.entries()) {
@@ -97,9 +98,9 @@ rlloss_status rlloss_host_loss_arg(const rlloss_host_loss* loss, uint32_t index,
     const auto& handle = loss_of(loss);
     const auto& entries = handle.loss->args().entries();
     if (index >= entries.size()) {
-      throw ApiError("argument index " + std::to_string(index) + " is out of range: loss '" +
-                     handle.loss->name() + "' has " + std::to_string(entries.size()) +
-                     " arguments");
+      throw RegistryError("argument index " + std::to_string(index) + " is out of range: loss '" +
+                          handle.loss->name() + "' has " + std::to_string(entries.size()) +
+                          " arguments");
     }
     fill_arg(entries[index], handle.sources[index], out);
   });

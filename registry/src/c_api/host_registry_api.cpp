@@ -9,6 +9,7 @@
 
 namespace fs = std::filesystem;
 using namespace rlloss::c_api;
+using rlloss::RegistryError;
 using rlloss::Registry;
 
 namespace {
@@ -19,7 +20,8 @@ std::vector<fs::path> named_dirs(const char* const* extra_dirs, uint32_t num_ext
   if (num_extra_dirs > 0) require(extra_dirs, "extra_dirs");
   std::vector<fs::path> dirs;
   for (uint32_t i = 0; i < num_extra_dirs; ++i) {
-    if (extra_dirs[i] == nullptr) throw ApiError("extra_dirs[" + std::to_string(i) + "] is NULL");
+    if (extra_dirs[i] == nullptr)
+      throw RegistryError("extra_dirs[" + std::to_string(i) + "] is NULL");
     dirs.emplace_back(extra_dirs[i]);
   }
   if (yaml != nullptr) {
@@ -114,8 +116,8 @@ rlloss_status rlloss_host_plugin_at(const rlloss_host_registry* registry, uint32
   return guarded(error, [&] {
     const auto plugins = registry_of(registry).plugins();
     if (index >= plugins.size()) {
-      throw ApiError("plugin index " + std::to_string(index) +
-                     " is out of range: " + std::to_string(plugins.size()) + " plugins are loaded");
+      throw RegistryError("plugin index " + std::to_string(index) + " is out of range: " +
+                          std::to_string(plugins.size()) + " plugins are loaded");
     }
     fill_plugin_info(*plugins[index], out);
   });
@@ -139,8 +141,9 @@ rlloss_status rlloss_host_plugin_arg(const rlloss_host_registry* registry, const
     const auto plugin = registry_of(registry).get(name);
     const auto args = plugin->args();
     if (index >= args.size()) {
-      throw ApiError("argument index " + std::to_string(index) + " is out of range: plugin '" +
-                     plugin->name() + "' declares " + std::to_string(args.size()) + " arguments");
+      throw RegistryError("argument index " + std::to_string(index) + " is out of range: plugin '" +
+                          plugin->name() + "' declares " + std::to_string(args.size()) +
+                          " arguments");
     }
     *out = args[index];
   });
