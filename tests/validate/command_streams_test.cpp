@@ -2,46 +2,17 @@
 // non-zero.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "host_example_runner.hpp"
 
 namespace {
 
+using rlloss::test::run_host_example_streams;
+using rlloss::test::Streams;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-struct Streams {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-Streams run_host_example(const std::string& arguments) {
-  const std::string base = "/tmp/rlloss_streams_" + std::to_string(getpid());
-  const std::string command = "env -u RLLOSS_PLUGIN_PATH '" RLLOSS_TEST_HOST_EXAMPLE "' " +
-                              arguments + " >" + base + ".out 2>" + base + ".err";
-  const int status = std::system(command.c_str());
-  Streams streams;
-  streams.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  streams.out = read_file(base + ".out");
-  streams.err = read_file(base + ".err");
-  std::remove((base + ".out").c_str());
-  std::remove((base + ".err").c_str());
-  return streams;
-}
 
 struct BadCommand {
   const char* label;
@@ -52,7 +23,7 @@ struct BadCommand {
 class CommandError : public ::testing::TestWithParam<BadCommand> {};
 
 TEST_P(CommandError, GoesToStderrWithANonZeroExitCode) {
-  const Streams streams = run_host_example(GetParam().arguments);
+  const Streams streams = run_host_example_streams(GetParam().arguments);
   EXPECT_NE(streams.exit_code, 0);
   EXPECT_THAT(streams.err, HasSubstr(GetParam().message));
   EXPECT_THAT(streams.out, IsEmpty());

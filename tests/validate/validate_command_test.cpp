@@ -2,39 +2,19 @@
 // library, and for bad command lines.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cctype>
 #include <cstdio>
 #include <sstream>
 #include <string>
 
+#include "host_example_runner.hpp"
+
 namespace {
 
+using rlloss::test::run_host_example;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs host_example with `arguments`, without RLLOSS_PLUGIN_PATH from the test's environment.
-CommandResult run_host_example(const std::string& arguments) {
-  const std::string command =
-      "env -u RLLOSS_PLUGIN_PATH '" RLLOSS_TEST_HOST_EXAMPLE "' " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 TEST(ValidateCommand, ShippedPluginsPassWithATable) {
   const auto result = run_host_example("validate --threads 3");

@@ -4,16 +4,16 @@
 // and what happened, the shipped plugins are still checked, and the exit code is non-zero.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <sstream>
 #include <string>
 
+#include "host_example_runner.hpp"
+
 namespace {
 
+using rlloss::test::run_host_example;
 using ::testing::HasSubstr;
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -27,26 +27,6 @@ constexpr bool kAddressSanitizer = false;
 #else
 constexpr bool kAddressSanitizer = false;
 #endif
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-CommandResult run_host_example(const std::string& arguments) {
-  const std::string command =
-      "env -u RLLOSS_PLUGIN_PATH '" RLLOSS_TEST_HOST_EXAMPLE "' " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 // The report line of `file`'s isolated run, or "".
 std::string row_of(const std::string& output, const std::string& file) {
