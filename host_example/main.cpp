@@ -63,13 +63,21 @@ int main(int argc, char** argv) {
   train->add_option("--steps", train_steps, "override trainer.total_training_steps");
   train->add_option("--metrics-file", metrics_file, "override trainer.metrics_file");
   train->add_option("--save-params", save_params, "write the final parameters (torch::save)");
-  train->add_option("--nproc", train_options.nproc, "data parallel: fork this many processes");
+  train->add_option("--checkpoint-dir", train_options.checkpoint_dir,
+                    "override trainer.checkpoint_dir");
+  train->add_option("--checkpoint-interval", train_options.checkpoint_interval,
+                    "override trainer.checkpoint_interval (0: only on SIGINT/SIGTERM)");
+  train->add_option("--resume", train_options.resume,
+                    "continue a run: 'auto' (the newest checkpoint in the checkpoint directory, "
+                    "if any), a checkpoint file, or a directory of checkpoints");
+  train->add_option("--nproc", train_options.nproc,
+                    "data parallel on this machine: fork this many processes (loopback only)");
   train->add_option("--rank", train_options.rank, "data parallel across machines: this rank");
   train->add_option("--world-size", train_options.world_size, "... of this many processes");
-  train->add_option("--master-addr", train_options.master_addr, "rank 0's address");
+  train->add_option("--master-addr", train_options.master_addr, "--rank runs: rank 0's address");
   train
       ->add_option("--master-port", train_options.master_port,
-                   "rank 0's rendezvous port (default: free port for --nproc, 29500 for --rank)")
+                   "--rank runs: rank 0's rendezvous port (default 29500)")
       ->check(CLI::Range(1, 65535));
 
   auto* compare = app.add_subcommand(

@@ -84,7 +84,7 @@ int run_compare(const CommonOptions& common, const CompareOptions& options) {
       config.metrics_file.clear();
       const std::filesystem::path metrics =
           options.out_dir / (side.label + "_seed" + std::to_string(seed) + ".jsonl");
-      train::MetricsLog log(metrics);
+      train::MetricsLog log(metrics, 0, config.log_timing);
       std::unique_ptr<train::Communicator> comm = train::make_communicator({});
       train::TrainResult result;
       {

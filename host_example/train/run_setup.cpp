@@ -16,6 +16,9 @@ RunSetup load_run(const std::filesystem::path& config_file,
   RunSetup setup;
   setup.config = read_train_config(yaml);
   setup.loss_mode = resolved.loss_mode;
+  for (const auto& entry : resolved.args.entries()) {
+    setup.loss_args.emplace_back(entry.spec->name, format_arg_value(entry));
+  }
   setup.loss = create_loss(registry, resolved);
   return setup;
 }

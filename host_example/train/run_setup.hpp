@@ -6,6 +6,7 @@
 #include <rlloss/loss_config.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "train_config.hpp"
@@ -15,6 +16,7 @@ namespace rlloss::train {
 struct RunSetup {
   TrainConfig config;
   std::string loss_mode;
+  std::vector<std::pair<std::string, std::string>> loss_args;  // each resolved argument, as text
   std::shared_ptr<Loss> loss;
 };
 

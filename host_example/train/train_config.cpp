@@ -1,6 +1,7 @@
 #include "train_config.hpp"
 
 #include <rlloss/registry.hpp>
+#include <type_traits>
 #include <vector>
 
 namespace rlloss::train {
@@ -25,6 +26,10 @@ void read(const TrainerYaml& yaml, const std::string& path, T& value) {
     throw RegistryError(yaml.source_name + ": " + path + " must be a scalar");
   }
   try {
+    if constexpr (std::is_same_v<T, bool>) {
+      // YAML 1.2 booleans only, as for loss arguments (yaml-cpp would also take yes/no/on/off).
+      if (node.Scalar() != "true" && node.Scalar() != "false") throw YAML::Exception({}, "");
+    }
     value = node.as<T>();
   } catch (const YAML::Exception&) {
     throw RegistryError(yaml.source_name + ":" + std::to_string(node.Mark().line + 1) + ": " +
@@ -62,6 +67,11 @@ TrainConfig read_train_config(const TrainerYaml& yaml) {
   read(yaml, "trainer.log_interval", c.log_interval);
   read(yaml, "trainer.reward_threshold", c.reward_threshold);
   read(yaml, "trainer.save_params", c.save_params);
+  read(yaml, "trainer.log_timing", c.log_timing);
+  read(yaml, "trainer.checkpoint_interval", c.checkpoint_interval);
+  read(yaml, "trainer.checkpoint_dir", c.checkpoint_dir);
+  read(yaml, "trainer.checkpoints_to_keep", c.checkpoints_to_keep);
+  read(yaml, "trainer.dist_timeout_s", c.dist_timeout_s);
   check_train_config(c, 1);
   return c;
 }
@@ -86,6 +96,12 @@ void check_train_config(const TrainConfig& c, int64_t world_size) {
           "model sizes must be positive");
   require(c.total_training_steps > 0, "trainer.total_training_steps must be positive");
   require(c.log_interval > 0, "trainer.log_interval must be positive");
+  require(c.checkpoint_interval >= 0, "trainer.checkpoint_interval must be >= 0");
+  require(!c.checkpoint_dir.empty(), "trainer.checkpoint_dir must not be empty");
+  require(c.checkpoints_to_keep >= 0, "trainer.checkpoints_to_keep must be >= 0");
+  // Gloo takes milliseconds; a day is far beyond any collective this trainer makes.
+  require(c.dist_timeout_s >= 0.001 && c.dist_timeout_s <= 86400,
+          "trainer.dist_timeout_s must be in [0.001, 86400] seconds");
 }
 
 }  // namespace rlloss::train

@@ -20,6 +20,12 @@
 //   trainer.log_interval                        steps between plain log lines             25
 //   trainer.reward_threshold                    `compare`'s "steps to reach" threshold    0.7
 //   trainer.save_params                         file for the final parameters ("": none)  ""
+//   trainer.log_timing                          timing/* keys in the metrics file          true
+//   trainer.checkpoint_interval                 steps between checkpoints (0: only on
+//                                               SIGINT/SIGTERM)                            0
+//   trainer.checkpoint_dir                      where checkpoints go                   checkpoints
+//   trainer.checkpoints_to_keep                 newest checkpoints kept (0: all)           3
+//   trainer.dist_timeout_s                      deadline of every collective, seconds      300
 // The loss comes from actor_rollout_ref.actor.policy_loss.loss_mode through the registry.
 #pragma once
 
@@ -56,6 +62,11 @@ struct TrainConfig {
   int64_t log_interval = 25;
   double reward_threshold = 0.7;
   std::string save_params;
+  bool log_timing = true;
+  int64_t checkpoint_interval = 0;
+  std::string checkpoint_dir = "checkpoints";
+  int64_t checkpoints_to_keep = 3;
+  double dist_timeout_s = 300;
 
   int64_t response_length() const {
     return max_response_length > 0 ? max_response_length : task.max_digits + 1;

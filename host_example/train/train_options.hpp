@@ -16,11 +16,15 @@ struct TrainOptions {
   std::optional<int64_t> steps;
   std::optional<std::string> metrics_file;
   std::optional<std::string> save_params;
+  std::optional<std::string> checkpoint_dir;
+  std::optional<int64_t> checkpoint_interval;
+  std::string resume;  // "": a new run; "auto": the newest checkpoint in checkpoint_dir, if any;
+                       // else a checkpoint file, or a directory to take the newest from
   int nproc = 1;       // fork this many processes on this machine
   int rank = -1;       // or join a run started elsewhere: this process's rank ...
   int world_size = 1;  // ... of this many
-  std::string master_addr = "127.0.0.1";
-  int master_port = 0;  // 0: a free port (--nproc), 29500 (--rank)
+  std::string master_addr = "127.0.0.1";  // --rank only
+  int master_port = 0;                    // --rank only; 0: 29500
 };
 
 struct CompareOptions {

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <ctime>
 #include <map>
-#include <random>
 #include <rlloss/torch_loss.hpp>
 #include <string>
 
@@ -94,7 +93,7 @@ std::vector<int64_t> local_prompt_indices(int64_t batch, int64_t mini_batch, int
 }
 
 TrainResult train_policy(const TrainConfig& c, const Loss& loss, Communicator& comm,
-                         const StepCallback& on_step) {
+                         TrainerState& state, const RunControl& control) {
   check_train_config(c, comm.world_size());
   if (c.num_threads > 0) torch::set_num_threads(c.num_threads);
   const auto start = Clock::now();
@@ -102,21 +101,24 @@ TrainResult train_policy(const TrainConfig& c, const Loss& loss, Communicator& c
   const int world = comm.world_size();
   const double world_d = static_cast<double>(world);
 
-  torch::manual_seed(c.seed);
-  PolicyModel model(c.model);
-  torch::optim::AdamW optimizer(model->parameters(),
-                                torch::optim::AdamWOptions(c.lr).weight_decay(c.weight_decay));
+  PolicyModel& model = state.model;
+  torch::optim::AdamW& optimizer = state.optimizer;
   std::vector<torch::Tensor> parameters = model->parameters();
-  std::mt19937_64 prompt_rng(c.seed);
+  {
+    torch::NoGradGuard no_grad;
+    comm.broadcast_from_rank0(parameters);
+  }
   const std::vector<int64_t> mine =
       local_prompt_indices(c.train_batch_size, c.ppo_mini_batch_size, comm.rank(), world);
   const int64_t local_mini_rows = c.ppo_mini_batch_size / world * c.rollout_n;
   const int64_t mini_batches = c.train_batch_size / c.ppo_mini_batch_size;
+  const auto elapsed = [&] { return state.elapsed_s + seconds_since(start); };
+  const auto cpu_used = [&] { return state.cpu_s + cpu_seconds() - cpu_start; };
 
   TrainResult result;
-  for (int64_t step = 1; step <= c.total_training_steps; ++step) {
+  for (int64_t step = state.steps_done + 1; step <= c.total_training_steps; ++step) {
     const auto step_start = Clock::now();
-    const std::vector<Digits> prompts = make_prompts(c.task, c.train_batch_size, prompt_rng);
+    const std::vector<Digits> prompts = make_prompts(c.task, c.train_batch_size, state.prompt_rng);
     ScoredRollout data = collect(c, model, prompts, mine, step);
     const torch::Tensor& mask = data.rollout.response_mask;
     torch::Tensor old_log_prob;
@@ -171,11 +173,13 @@ TrainResult train_policy(const TrainConfig& c, const Loss& loss, Communicator& c
       }
     }
 
+    const int stop_signal = control.stop_requested ? control.stop_requested() : 0;
     // Batch statistics over every rank's rollout; per-rank averages of the update statistics.
     std::vector<torch::Tensor> sums{torch::tensor(
         {data.rewards.sum().item<double>(), data.rewards.square().sum().item<double>(),
          data.exact.sum().item<double>(), mask.sum().item<double>(),
-         static_cast<double>(data.rewards.size(0)), loss_sum / updates, kl_sum / updates},
+         static_cast<double>(data.rewards.size(0)), loss_sum / updates, kl_sum / updates,
+         static_cast<double>(stop_signal), stop_signal != 0 ? 1.0 : 0.0},
         torch::kFloat64)};
     std::vector<std::string> plugin_names;
     std::vector<double> plugin_values;
@@ -205,15 +209,38 @@ TrainResult train_policy(const TrainConfig& c, const Loss& loss, Communicator& c
     }
     m.set("timing/sample_s", sample_s);
     m.set("timing/step_s", seconds_since(step_start));
-    m.set("timing/elapsed_s", seconds_since(start));
-    m.set("timing/cpu_s", cpu_seconds() - cpu_start);
-    result.history.push_back(m);
-    if (on_step) on_step(step, m);
+    m.set("timing/elapsed_s", elapsed());
+    m.set("timing/cpu_s", cpu_used());
+    state.history.push_back(m);
+    state.steps_done = step;
+    if (control.on_step) control.on_step(step, m);
+
+    // Any rank's stop request reached every rank through the sums above; a rank not signalled
+    // itself reports the (mean) signal of those that were.
+    if (const double asking = sums[0][8].item<double>(); asking > 0) {
+      result.stop_signal =
+          stop_signal != 0 ? stop_signal : static_cast<int>(sums[0][7].item<double>() / asking);
+    }
+    const bool last = step == c.total_training_steps;
+    const bool due = c.checkpoint_interval > 0 && (step % c.checkpoint_interval == 0 || last);
+    if (comm.rank() == 0 && control.save_checkpoint && (due || result.stop_signal != 0)) {
+      control.save_checkpoint(state);
+    }
+    if (result.stop_signal != 0) break;
   }
+  result.history = state.history;
   result.parameters = flat_parameters(*model);
-  result.wall_s = seconds_since(start);
-  result.cpu_s = cpu_seconds() - cpu_start;
+  result.wall_s = elapsed();
+  result.cpu_s = cpu_used();
   return result;
+}
+
+TrainResult train_policy(const TrainConfig& config, const Loss& loss, Communicator& comm,
+                         const StepCallback& on_step) {
+  TrainerState state(config);
+  RunControl control;
+  control.on_step = on_step;
+  return train_policy(config, loss, comm, state, control);
 }
 
 }  // namespace rlloss::train

@@ -6,6 +6,7 @@
 
 #include "compare.hpp"
 #include "metrics_log.hpp"
+#include "run_fingerprint.hpp"
 
 namespace rlloss::train {
 namespace {
@@ -72,6 +73,71 @@ TEST(TrainConfig, RefusesAMiniBatchTheRanksCannotSplit) {
   } catch (const RegistryError& e) {
     EXPECT_THAT(e.what(), HasSubstr("number of processes (3)"));
   }
+}
+
+TEST(TrainConfig, ReadsTheFaultToleranceKeys) {
+  const TrainConfig defaults = read_train_config(parse_trainer_yaml("{}"));
+  EXPECT_EQ(defaults.checkpoint_interval, 0);
+  EXPECT_EQ(defaults.checkpoint_dir, "checkpoints");
+  EXPECT_EQ(defaults.checkpoints_to_keep, 3);
+  EXPECT_EQ(defaults.dist_timeout_s, 300);
+  EXPECT_TRUE(defaults.log_timing);
+  const TrainConfig c = read_train_config(parse_trainer_yaml(
+      "trainer: {checkpoint_interval: 5, checkpoint_dir: ck, checkpoints_to_keep: 0, "
+      "dist_timeout_s: 2.5, log_timing: false}"));
+  EXPECT_EQ(c.checkpoint_interval, 5);
+  EXPECT_EQ(c.checkpoint_dir, "ck");
+  EXPECT_EQ(c.checkpoints_to_keep, 0);
+  EXPECT_EQ(c.dist_timeout_s, 2.5);
+  EXPECT_FALSE(c.log_timing);
+}
+
+TEST(TrainConfig, RefusesBadFaultToleranceValues) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"trainer: {checkpoint_interval: -1}", "trainer.checkpoint_interval must be >= 0"},
+      {"trainer: {checkpoint_dir: ''}", "trainer.checkpoint_dir must not be empty"},
+      {"trainer: {checkpoints_to_keep: -2}", "trainer.checkpoints_to_keep must be >= 0"},
+      {"trainer: {dist_timeout_s: 0}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
+      {"trainer: {dist_timeout_s: 1e9}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
+      // YAML 1.2 booleans only, as for loss arguments.
+      {"trainer: {log_timing: yes}", "trainer.log_timing has the wrong type: 'yes'"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    try {
+      read_train_config(parse_trainer_yaml(yaml));
+      ADD_FAILURE() << "accepted " << yaml;
+    } catch (const RegistryError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(message)) << yaml;
+    }
+  }
+}
+
+TEST(RunDescription, NamesEveryKeyThatDiffers) {
+  TrainConfig a;
+  TrainConfig b = a;
+  b.lr = 0.5;
+  b.model.hidden_size = 64;
+  b.metrics_file = "elsewhere.jsonl";  // where the output goes does not change the run
+  b.num_threads = 7;
+  const std::string da = describe_run(a, "sapo", {{"tau_neg", "1.05"}});
+  const std::string db = describe_run(b, "sapo", {{"tau_neg", "1.2"}});
+  EXPECT_EQ(describe_differences(da, da), std::vector<std::string>{});
+  EXPECT_EQ(describe_differences(da, db),
+            (std::vector<std::string>{"actor_rollout_ref.actor.optim.lr (0.002 vs 0.5)",
+                                      "actor_rollout_ref.model.hidden_size (256 vs 64)",
+                                      "loss.tau_neg (1.05 vs 1.2)"}));
+  EXPECT_EQ(describe_differences(da, db, {"loss.tau_neg", "actor_rollout_ref.actor.optim.lr"}),
+            std::vector<std::string>{"actor_rollout_ref.model.hidden_size (256 vs 64)"});
+  EXPECT_EQ(describe_differences(describe_run(a, "sapo", {}), describe_run(a, "ppo_clip", {})),
+            std::vector<std::string>{"loss.loss_mode (sapo vs ppo_clip)"});
+}
+
+TEST(MetricsLine, LeavesOutTimingWhenAsked) {
+  StepMetrics m;
+  m.set("step", 1);
+  m.set("timing/step_s", 0.5);
+  m.set("reward/mean", 0.5);
+  EXPECT_EQ(to_json_line(m, "timing/"), R"({"step":1,"reward/mean":0.5})");
 }
 
 TEST(MetricsLine, IsJsonWithNullForNonFinite) {

@@ -40,6 +40,11 @@ INSTANTIATE_TEST_SUITE_P(
                                  "File does not exist: /nonexistent/trainer.yaml"},
                       BadCommand{"train_port", "train --nproc 2 --master-port 70000",
                                  "--master-port: Value 70000 not in range 1 to 65535"},
+                      BadCommand{"train_nproc_addr",
+                                 "train --config " RLLOSS_TEST_CONFIG_DIR
+                                 "/sapo.yaml --nproc 2 --master-addr 0.0.0.0",
+                                 "--master-addr and --master-port are for --rank runs; --nproc "
+                                 "stays on this machine"},
                       BadCommand{"compare", "compare /nonexistent/a.yaml /nonexistent/b.yaml",
                                  "/nonexistent/a.yaml"}),
     [](const ::testing::TestParamInfo<BadCommand>& info) { return std::string(info.param.label); });
