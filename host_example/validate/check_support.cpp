@@ -83,6 +83,34 @@ BitwiseComparison compare_bitwise(const PluginOutput& a, const PluginOutput& b) 
   return result;
 }
 
+RelativeComparison compare_relative(const PluginOutput& a, const PluginOutput& expected,
+                                    int64_t cols) {
+  RelativeComparison result;
+  const auto add = [&](double value, double reference, double scale, const std::string& where) {
+    const double error = std::isnan(value) != std::isnan(reference)
+                             ? std::numeric_limits<double>::infinity()
+                         : std::isnan(value) ? 0.0
+                                             : std::fabs(value - reference) / scale;
+    if (error > result.max_error || (std::isinf(error) && result.where.empty())) {
+      result.max_error = error;
+      result.where = where + ": " + format_exact(value) + " vs " + format_exact(reference);
+    }
+  };
+  add(a.loss, expected.loss, std::fmax(std::fabs(expected.loss), 1e-12), "loss");
+  double grad_scale = 1e-12;
+  for (const double g : expected.grad) grad_scale = std::fmax(grad_scale, std::fabs(g));
+  for (size_t i = 0; i < a.grad.size() && i < expected.grad.size(); ++i) {
+    add(a.grad[i], expected.grad[i], grad_scale,
+        "grad[" + std::to_string(static_cast<int64_t>(i) / cols) + ", " +
+            std::to_string(static_cast<int64_t>(i) % cols) + "]");
+  }
+  for (size_t i = 0; i < a.metrics.size() && i < expected.metrics.size(); ++i) {
+    add(a.metrics[i], expected.metrics[i], std::fmax(std::fabs(expected.metrics[i]), 1e-12),
+        "metrics[" + std::to_string(i) + "]");
+  }
+  return result;
+}
+
 CheckResult make_result(const std::string& name, const Loss& loss, const WorstError& worst,
                         double tolerance, const std::string& covered) {
   CheckResult result;

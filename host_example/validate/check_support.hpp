@@ -50,6 +50,16 @@ struct BitwiseComparison {
 };
 BitwiseComparison compare_bitwise(const PluginOutput& a, const PluginOutput& b);
 
+// The largest difference between `a` and `expected` relative to the size of each output: for the
+// loss |a - e| / max(|e|, 1e-12), for the gradient max |a - e| / max(max |e|, 1e-12) over the
+// elements, for each metric as for the loss. NaN against a number is infinite.
+struct RelativeComparison {
+  double max_error = 0;
+  std::string where;  // "grad[3, 7]: 0.1 vs 0.2"
+};
+RelativeComparison compare_relative(const PluginOutput& a, const PluginOutput& expected,
+                                    int64_t cols);
+
 // A check result from the worst error against a tolerance (passed: error <= tolerance).
 CheckResult make_result(const std::string& name, const Loss& loss, const WorstError& worst,
                         double tolerance, const std::string& covered);

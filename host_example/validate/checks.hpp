@@ -38,10 +38,16 @@ CheckResult check_data_parallel_halves(const Loss& loss, const CheckOptions& opt
 // policy-gradient loss: a plugin that skips tokens, the mask, the IS weights or the normalisers
 // fails it even when its gradient matches its own loss.
 CheckResult check_on_policy_gradient(const Loss& loss, const CheckOptions& options);
-// (6) Loss, gradient and metrics against the float64 LibTorch reference of this loss_mode.
+// (6) The same values in other layouts (strided, column-major, broadcast advantages, bool and
+// float masks, float32) give the same results.
+CheckResult check_layouts(const Loss& loss, const CheckOptions& options);
+// (7) Results depend on the inputs' values only: not on pointers kept from an earlier call, nor
+// on an address seen before.
+CheckResult check_moved_inputs(const Loss& loss, const CheckOptions& options);
+// (8) Loss, gradient and metrics against the float64 LibTorch reference of this loss_mode.
 CheckResult check_reference(const Loss& loss, const CheckOptions& options);
 
-// Every check that applies to `loss` ((6) only where a reference exists), in the order above.
+// Every check that applies to `loss` ((8) only where a reference exists), in the order above.
 std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& options);
 
 // "token-sum", "token-mean (default)", or "defaults" for a plugin without loss_agg_mode.

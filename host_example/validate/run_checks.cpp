@@ -14,7 +14,8 @@ std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& option
   std::vector<CheckResult> results = {
       check_finite_differences(loss, options), check_masked_values(loss, options),
       check_thread_invariance(loss, options),  check_data_parallel_halves(loss, options),
-      check_on_policy_gradient(loss, options),
+      check_on_policy_gradient(loss, options), check_layouts(loss, options),
+      check_moved_inputs(loss, options),
   };
   if (reference::has_reference(loss.name())) results.push_back(check_reference(loss, options));
   return results;

@@ -15,6 +15,7 @@ namespace rlloss::validate {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kThreads = 4;
 
@@ -55,7 +56,14 @@ TEST_P(RealPlugin, EveryCheckPassesInEveryAggregationMode) {
       EXPECT_LE(result.max_error, result.tolerance);
     }
     EXPECT_EQ(names, (std::set<std::string>{"gradient-vs-fd", "masked-nan-inf", "threads-1-vs-N",
-                                            "dp-half-batches", "on-policy-grad", "reference"}));
+                                            "dp-half-batches", "on-policy-grad", "layouts",
+                                            "inputs-moved", "reference"}));
+    // The kit serves every layout, float32 and float masks included: none refused.
+    for (const auto& result : results) {
+      if (result.name == "layouts") {
+        EXPECT_THAT(result.detail, Not(HasSubstr("refused")));
+      }
+    }
   }
 }
 
@@ -127,9 +135,27 @@ INSTANTIATE_TEST_SUITE_P(
                                  "on-policy-grad", "worst: IS", ""},
                       BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_mask.so",
                                  "on-policy-grad", "(masked)", "masked-nan-inf"},
+                      // It caches by address, and malloc hands freed addresses out again, so
+                      // other checks may be served stale results too.
+                      BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_keeps_pointer.so",
+                                 "inputs-moved", "new values in the same buffers", "*"},
+                      BrokenCase{RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_strides.so",
+                                 "layouts", "(compact float64)", ""},
                       BrokenCase{RLLOSS_TEST_IMPOSTOR_DIR "/librlloss_impostor_sapo.so",
                                  "reference", "vs reference", "on-policy-grad"}),
     [](const auto& info) { return plugin_name_of(info.param.file); });
+
+TEST(LayoutCheck, AnUnsupportedRefusalIsNamedNotFailed) {
+  // The naive plugins take float64 and byte masks only, and say so with RLLOSS_ERROR_UNSUPPORTED.
+  Registry registry;
+  const auto plugin = registry.load_file(RLLOSS_TEST_BROKEN_DIR "/librlloss_naive_ignores_is.so");
+  const auto loss = registry.create_default(plugin->name());
+  const CheckResult result = check_layouts(*loss, {});
+  EXPECT_TRUE(result.passed) << result.detail;
+  EXPECT_THAT(result.detail, HasSubstr("refused as unsupported: float64 mask; float32 mask, "
+                                       "column-major; float32; float32, bool mask, padded "
+                                       "strides, broadcast advantages"));
+}
 
 TEST(LossConfigurations, PluginWithoutAggModeRunsOnlyItsDefaults) {
   Registry registry;

@@ -8,7 +8,12 @@
 //   4 (naive_writes_nothing): returns success and writes no output at all;
 //   5 (naive_loss_only):   writes the loss but neither the gradient nor the metrics;
 //   6 (naive_ignores_mask): counts the masked-in tokens but computes every token as unmasked;
-//   7 (naive_ignores_is):  ignores rollout_is_weights.
+//   7 (naive_ignores_is):  ignores rollout_is_weights;
+//   8 (naive_keeps_pointer): remembers the last call's log_prob address and, called again on the
+//                          same address, returns the results it kept instead of reading the
+//                          values ("nothing changed since last time");
+//   9 (naive_ignores_strides): reads every input as compact row-major, whatever its strides.
+// float32 inputs and float masks it refuses as unsupported, as the ABI allows.
 #include <omp.h>
 #include <rlloss/plugin_api.h>
 
@@ -17,9 +22,10 @@
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/tensors.hpp>
 #include <string>
+#include <vector>
 
 #ifndef RLLOSS_NAIVE_FLAW
-#error "define RLLOSS_NAIVE_FLAW to 1 ... 7"
+#error "define RLLOSS_NAIVE_FLAW to 1 ... 9"
 #endif
 
 namespace {
@@ -34,6 +40,8 @@ constexpr bool kWritesNothing = kFlaw == 4;
 constexpr bool kLossOnly = kFlaw == 5;
 constexpr bool kIgnoresMask = kFlaw == 6;
 constexpr bool kIgnoresWeights = kFlaw == 7;
+constexpr bool kKeepsPointer = kFlaw == 8;
+constexpr bool kIgnoresStrides = kFlaw == 9;
 
 constexpr const char* kNames[] = {"",
                                   "naive_leak",
@@ -42,11 +50,19 @@ constexpr const char* kNames[] = {"",
                                   "naive_writes_nothing",
                                   "naive_loss_only",
                                   "naive_ignores_mask",
-                                  "naive_ignores_is"};
+                                  "naive_ignores_is",
+                                  "naive_keeps_pointer",
+                                  "naive_ignores_strides"};
 constexpr const char* kName = kNames[kFlaw];
 constexpr const char* kMetricNames[] = {"ratio_mean"};
 
-struct Instance {};  // no arguments, nothing to hold
+// No arguments; naive_keeps_pointer's memory of its last call.
+struct Instance {
+  const void* last_log_prob = nullptr;
+  int64_t last_rows = -1, last_cols = -1;
+  double last_loss = 0, last_metric = 0;
+  std::vector<double> last_grad;
+};
 
 struct Token {
   double loss, dloss, ratio;
@@ -66,7 +82,7 @@ double* float64_output(const DLTensor* t, const char* name) {
   return reinterpret_cast<double*>(rlloss::kit::tensor_data(*t));
 }
 
-void run(const rlloss_compute_call& call) {
+void run(Instance& instance, const rlloss_compute_call& call) {
   using rlloss::kit::MatrixView;
   if (call.log_prob == nullptr || call.log_prob->ndim != 2) fail("log_prob must be [B, T]");
   const int64_t rows = call.log_prob->shape[0];
@@ -75,7 +91,13 @@ void run(const rlloss_compute_call& call) {
   if (device.device_type != kDLCPU) rlloss::kit::fail_unsupported("cpu only");
   const auto view = [&](const DLTensor* t, const char* name) {
     MatrixView v = rlloss::kit::view_matrix(t, name, rows, cols, device);
-    if (v.dtype != rlloss::kit::Dtype::float64) fail(std::string(name) + " must be float64");
+    if (v.dtype != rlloss::kit::Dtype::float64) {
+      rlloss::kit::fail_unsupported(std::string(name) + " must be float64");
+    }
+    if (kIgnoresStrides) {
+      v.row_stride = cols;
+      v.col_stride = 1;
+    }
     return v;
   };
   const MatrixView log_prob = view(call.log_prob, "log_prob");
@@ -86,11 +108,20 @@ void run(const rlloss_compute_call& call) {
       has_weights ? view(call.rollout_is_weights, "rollout_is_weights") : MatrixView{};
   const MatrixView mask =
       rlloss::kit::view_matrix(call.response_mask, "response_mask", rows, cols, device);
-  if (mask.dtype != rlloss::kit::Dtype::byte) fail("response_mask must be bool or uint8");
+  if (mask.dtype != rlloss::kit::Dtype::byte) {
+    rlloss::kit::fail_unsupported("response_mask must be bool or uint8");
+  }
   double* grad = call.grad_log_prob ? float64_output(call.grad_log_prob, "grad_log_prob") : nullptr;
   double* loss = float64_output(call.loss, "loss");
   if (kWritesNothing) return;
   if (kLossOnly) grad = nullptr;
+  if (kKeepsPointer && log_prob.data == instance.last_log_prob && rows == instance.last_rows &&
+      cols == instance.last_cols && grad != nullptr) {
+    *loss = instance.last_loss;
+    std::copy(instance.last_grad.begin(), instance.last_grad.end(), grad);
+    if (call.metrics != nullptr) float64_output(call.metrics, "metrics")[0] = instance.last_metric;
+    return;
+  }
 
   const auto at = [](const MatrixView& v, int64_t b, int64_t t) {
     return reinterpret_cast<const double*>(v.data)[b * v.row_stride + t * v.col_stride];
@@ -138,8 +169,16 @@ void run(const rlloss_compute_call& call) {
     for (int64_t i = 0; i < total; ++i) step(i, loss_sum, ratio_sum);
   }
   *loss = loss_sum * weight;
-  if (call.metrics != nullptr && !kLossOnly) {
-    float64_output(call.metrics, "metrics")[0] = tokens > 0 ? ratio_sum / tokens : 0.0;
+  const double ratio_mean = tokens > 0 ? ratio_sum / tokens : 0.0;
+  if (call.metrics != nullptr && !kLossOnly)
+    float64_output(call.metrics, "metrics")[0] = ratio_mean;
+  if (kKeepsPointer && grad != nullptr) {
+    instance.last_log_prob = log_prob.data;
+    instance.last_rows = rows;
+    instance.last_cols = cols;
+    instance.last_loss = *loss;
+    instance.last_metric = ratio_mean;
+    instance.last_grad.assign(grad, grad + total);
   }
 }
 
@@ -157,7 +196,8 @@ rlloss_status compute(const rlloss_instance* instance, const rlloss_compute_call
                       rlloss_error_buffer* error) {
   return rlloss::kit::guarded(error, [&] {
     if (instance == nullptr || call == nullptr) fail("compute: NULL instance or call");
-    run(*call);
+    // Only naive_keeps_pointer writes to it, unsafely for concurrent calls: one more flaw.
+    run(*const_cast<Instance*>(reinterpret_cast<const Instance*>(instance)), *call);
   });
 }
 
