@@ -12,7 +12,8 @@
 //   8 (naive_keeps_pointer): remembers the last call's log_prob address and, called again on the
 //                          same address, returns the results it kept instead of reading the
 //                          values ("nothing changed since last time");
-//   9 (naive_ignores_strides): reads every input as compact row-major, whatever its strides.
+//   9 (naive_ignores_strides): reads every input as compact row-major, whatever its strides
+//                          (where its memory is large enough for that, so it stays in bounds).
 // float32 inputs and float masks it refuses as unsupported, as the ABI allows.
 #include <omp.h>
 #include <rlloss/plugin_api.h>
@@ -94,7 +95,10 @@ void run(Instance& instance, const rlloss_compute_call& call) {
     if (v.dtype != rlloss::kit::Dtype::float64) {
       rlloss::kit::fail_unsupported(std::string(name) + " must be float64");
     }
-    if (kIgnoresStrides) {
+    // Reads any tensor whose memory could hold a compact one as if it were compact (a stride-0
+    // broadcast could not, and reading it so would run past its buffer).
+    const int64_t extent = (rows - 1) * v.row_stride + (cols - 1) * v.col_stride + 1;
+    if (kIgnoresStrides && extent >= rows * cols) {
       v.row_stride = cols;
       v.col_stride = 1;
     }
