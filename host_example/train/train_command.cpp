@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -219,6 +220,10 @@ fs::path make_store_dir() {
 }  // namespace
 
 int run_train(const CommonOptions& common, const TrainOptions& options) {
+  // A write to a peer that died raises SIGPIPE, whose default action kills this process without a
+  // word (Gloo does not always send with MSG_NOSIGNAL); ignored, the write fails and Gloo throws,
+  // so the error names the rank that went away.
+  std::signal(SIGPIPE, SIG_IGN);
   train::DistOptions dist;
   if (options.rank >= 0) {
     dist.rank = options.rank;
