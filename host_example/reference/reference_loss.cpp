@@ -47,8 +47,31 @@ struct TokenLosses {
   std::map<std::string, double> metrics;
 };
 
+// Each row's masked mean of log_prob - old_log_prob ([B, 1]; 0 for an empty row), held constant.
+torch::Tensor sequence_log_ratio(const MaskedInputs& in) {
+  const torch::NoGradGuard no_grad;
+  const torch::Tensor lengths = in.mask.sum(-1, /*keepdim=*/true).clamp_min(1);
+  return ((in.log_prob - in.old_log_prob) * in.mask).sum(-1, /*keepdim=*/true) / lengths;
+}
+
+// GSPO's token-level sequence ratio (verl core_algos.py at 018f23b5): value the row's log-ratio,
+// gradient that of log_prob: log s_bt = log_prob - sg(log_prob) + sg(log s_b), then clamped.
+torch::Tensor sequence_log_ratio_per_token(const MaskedInputs& in) {
+  return in.log_prob - in.log_prob.detach() + sequence_log_ratio(in);
+}
+
 TokenLosses sapo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
-                        const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
+                        const torch::Tensor& token_log_ratio, const torch::Tensor& token_ratio) {
+  // importance_sampling_level sequence: the gate acts on the sequence ratio (TRL), with GSPO's
+  // stop-gradient form and the same [-20, 20] clamp as a token's log-ratio.
+  const bool sequence = args.string("importance_sampling_level") == "sequence";
+  const torch::Tensor ratio = sequence ? torch::exp(torch::clamp(sequence_log_ratio_per_token(in),
+                                                                 -kLogRatioClamp, kLogRatioClamp))
+                                       : token_ratio;
+  const torch::Tensor log_ratio =
+      sequence
+          ? torch::clamp(sequence_log_ratio(in), -kLogRatioClamp, kLogRatioClamp).expand_as(in.mask)
+          : token_log_ratio;
   const torch::Tensor& a = in.advantages;
   const torch::Tensor positive = (a > 0).to(torch::kFloat64);
   const torch::Tensor negative = (a < 0).to(torch::kFloat64);
@@ -100,19 +123,60 @@ TokenLosses ppo_clip_losses(const kit::ResolvedArgs& args, const MaskedInputs& i
   return out;
 }
 
+// verl's gspo (compute_policy_loss_gspo at 018f23b5): PPO's clip on the sequence ratio, whose
+// log is clamped above at 10.
+TokenLosses gspo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in, const torch::Tensor&,
+                        const torch::Tensor&) {
+  const torch::Tensor& a = in.advantages;
+  const torch::Tensor s = torch::exp(torch::clamp_max(sequence_log_ratio_per_token(in), 10.0));
+  const torch::Tensor pg_losses1 = -a * s;
+  const torch::Tensor pg_losses2 =
+      -a * torch::clamp(s, 1 - args.number("clip_ratio_low"), 1 + args.number("clip_ratio_high"));
+  TokenLosses out;
+  out.loss = torch::maximum(pg_losses1, pg_losses2);
+  const torch::NoGradGuard no_grad;
+  const torch::Tensor& m = in.mask;
+  out.metrics["ppo_kl"] = masked_mean(in.old_log_prob - in.log_prob, m);
+  out.metrics["pg_clipfrac"] = masked_mean((pg_losses2 > pg_losses1).to(torch::kFloat64), m);
+  out.metrics["seq_ratio_mean"] = masked_mean(s, m);
+  return out;
+}
+
+// verl's cispo (compute_policy_loss_cispo at 018f23b5): the clipped ratio, detached, times
+// -A * log_prob.
+TokenLosses cispo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
+                         const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
+  const torch::Tensor clipped =
+      torch::clamp(ratio, 1 - args.number("clip_ratio_low"), 1 + args.number("clip_ratio_high"))
+          .detach();
+  TokenLosses out;
+  out.loss = -clipped * in.advantages * in.log_prob;
+  const torch::NoGradGuard no_grad;
+  const torch::Tensor& m = in.mask;
+  out.metrics["ppo_kl"] = masked_mean(-log_ratio, m);
+  out.metrics["pg_clipfrac"] = masked_mean((ratio != clipped).to(torch::kFloat64), m);
+  out.metrics["ratio_mean"] = masked_mean(ratio, m);
+  out.metrics["is_weight_mean"] = masked_mean(clipped, m);
+  return out;
+}
+
 using TokenLossFn = std::function<TokenLosses(const kit::ResolvedArgs&, const MaskedInputs&,
                                               const torch::Tensor&, const torch::Tensor&)>;
 
 TokenLossFn token_loss_fn(const std::string& loss_mode) {
   if (loss_mode == "sapo") return sapo_losses;
   if (loss_mode == "ppo_clip") return ppo_clip_losses;
-  throw RegistryError("no reference for loss_mode '" + loss_mode + "'; known: sapo, ppo_clip");
+  if (loss_mode == "gspo") return gspo_losses;
+  if (loss_mode == "cispo") return cispo_losses;
+  throw RegistryError("no reference for loss_mode '" + loss_mode +
+                      "'; known: sapo, ppo_clip, gspo, cispo");
 }
 
 }  // namespace
 
 bool has_reference(const std::string& loss_mode) {
-  return loss_mode == "sapo" || loss_mode == "ppo_clip";
+  return loss_mode == "sapo" || loss_mode == "ppo_clip" || loss_mode == "gspo" ||
+         loss_mode == "cispo";
 }
 
 torch::Tensor aggregate(const torch::Tensor& loss_matrix, const torch::Tensor& mask,
@@ -157,6 +221,7 @@ ReferenceResult reference_loss(const std::string& loss_mode, const kit::Resolved
       torch::clamp(in.log_prob - in.old_log_prob, -kLogRatioClamp, kLogRatioClamp);
   const torch::Tensor ratio = torch::exp(log_ratio);
   TokenLosses losses = token_losses(args, in, log_ratio.detach(), ratio);
+  // (cispo detaches the ratio itself; gspo and sapo at sequence level build their own.)
   const torch::Tensor token_loss = losses.loss * in.weights * in.mask;
   const torch::Tensor loss = aggregate(token_loss, in.mask, args.string("loss_agg_mode"),
                                        inputs.normalisers, args.number("loss_scale_factor"));

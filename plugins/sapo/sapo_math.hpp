@@ -4,6 +4,14 @@
 // kName, kVersion, kDescription, kMetricNames, kArgs, kNumTerms, Params<C>, make_params<C>(),
 // warning(), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked token) and
 // finalize() (metric values from the summed terms and the masked-token count).
+//
+// importance_sampling_level (TRL's GRPOConfig.importance_sampling_level for loss_type "sapo",
+// huggingface/trl grpo_trainer.py): "token" gates each token's ratio; "sequence" gates the
+// sequence ratio s = exp(masked mean over the row of log_prob - old_log_prob), clamped to
+// [-20, 20] in log space. Its gradient is GSPO's stop-gradient form (verl core_algos.py at
+// 018f23b5): each token gets dl/ds * s, with s itself held constant. That equals the full
+// derivative TRL's autograd takes when advantages and IS weights are constant within a row (as in
+// GRPO); with per-token advantages TRL also spreads each token's dl/ds over its whole row.
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
@@ -18,7 +26,7 @@ using kit::kInfinity;
 
 struct SapoMath {
   static constexpr const char* kName = "sapo";
-  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kVersion = "1.1.0";
   static constexpr const char* kDescription =
       "Soft Adaptive Policy Optimization: a sigmoid gate on the importance ratio instead of a hard "
       "clip (arXiv 2511.20347)";
@@ -26,6 +34,8 @@ struct SapoMath {
   static constexpr const char* kMetricNames[] = {
       "ppo_kl",           "gate_mean",  "gate_pos_mean", "gate_neg_mean",
       "grad_weight_mean", "ratio_mean", "pos_adv_frac",  "pg_clipfrac"};
+
+  static constexpr const char* kLevels[] = {"token", "sequence"};
 
   static constexpr rlloss_arg_spec kArgs[] = {
       {sizeof(rlloss_arg_spec), "tau_pos", RLLOSS_ARG_FLOAT,
@@ -43,13 +53,24 @@ struct SapoMath {
       {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
        "upper PPO clip range for pg_clipfrac; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity,
        1, 0, nullptr, 0, "clip_ratio"},
+      {sizeof(rlloss_arg_spec), "importance_sampling_level", RLLOSS_ARG_STRING,
+       "token: the gate acts on each token's ratio; sequence: on the sequence ratio (the "
+       "exponential of the row's masked mean log-ratio), as TRL's importance_sampling_level",
+       0, "token", 0, 0, 0, 0, kLevels, 2, nullptr},
       kit::agg_mode_arg_spec(),
       kit::loss_scale_factor_arg_spec(),
   };
 
+  // The gate may act on the sequence ratio: the kit's row pre-pass provides it.
+  static constexpr bool kRowLogRatio = true;
+  static bool uses_row_log_ratio(const kit::ResolvedArgs& args) {
+    return args.string("importance_sampling_level") == "sequence";
+  }
+
   template <class C>
   struct Params {
     C tau_pos, tau_neg, four_over_tau_pos, four_over_tau_neg, clip_low, clip_high;
+    bool sequence;
   };
 
   template <class C>
@@ -61,7 +82,8 @@ struct SapoMath {
             C(4.0 / tau_pos),
             C(4.0 / tau_neg),
             C(1.0 - args.number("clip_ratio_low")),
-            C(1.0 + args.number("clip_ratio_high"))};
+            C(1.0 + args.number("clip_ratio_high")),
+            uses_row_log_ratio(args)};
   }
 
   static std::string warning(const kit::ResolvedArgs& args) {
@@ -92,11 +114,13 @@ struct SapoMath {
   using Token = kit::TokenResult<C, kNumTerms>;
 
   // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
-  // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp).
+  // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp). At sequence level r
+  // is the sequence ratio of the token's row.
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage) {
-    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
+                                             C advantage, C row_log_ratio) {
+    const auto [log_ratio, ratio, passes] =
+        kit::ratio_from_log(p.sequence ? row_log_ratio : log_prob - old_log_prob);
     const bool positive = advantage > C(0);
     const bool negative = advantage < C(0);
     const C tau = positive ? p.tau_pos : p.tau_neg;

@@ -6,6 +6,7 @@
 #include <rlloss/registry.hpp>
 #include <sstream>
 
+#include <cstddef>
 #include "elf_inspect.hpp"
 #include "table_validation.hpp"
 
@@ -121,6 +122,11 @@ std::vector<fs::path> candidate_files(const fs::path& dir) {
 
 LoadedPlugin::LoadedPlugin(const rlloss_plugin* table, fs::path path)
     : table_(table), path_(std::move(path)) {}
+
+uint64_t LoadedPlugin::flags() const {
+  const size_t end = offsetof(rlloss_plugin, flags) + sizeof(uint64_t);
+  return table_->struct_size >= end ? table_->flags : 0;
+}
 
 std::vector<std::string> LoadedPlugin::device_names() const {
   std::vector<std::string> names;

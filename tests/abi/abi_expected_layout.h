@@ -21,7 +21,7 @@
   X(rlloss_arg_spec, 96)         \
   X(rlloss_arg_value, 40)        \
   X(rlloss_compute_call, 112)    \
-  X(rlloss_plugin, 104)
+  X(rlloss_plugin, 112)
 
 /* X(type, field, expected offsetof) */
 #define RLLOSS_EXPECTED_OFFSETS(X)               \
@@ -73,7 +73,8 @@
   X(rlloss_plugin, num_args, 72)                 \
   X(rlloss_plugin, create, 80)                   \
   X(rlloss_plugin, compute, 88)                  \
-  X(rlloss_plugin, destroy, 96)
+  X(rlloss_plugin, destroy, 96)                 \
+  X(rlloss_plugin, flags, 104)
 
 /* Sizes and offsets as the C compiler sees them, measured by abi_layout_c.c for the C++ test. */
 typedef struct rlloss_abi_measurement {

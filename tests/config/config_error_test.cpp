@@ -169,7 +169,8 @@ TEST(ConfigError, OverrideOfAnUndeclaredArgumentListsTheDeclaredOnes) {
               AllOf(HasSubstr("override 'tau_po=1.2'"),
                     HasSubstr("loss 'sapo' declares no argument 'tau_po'"),
                     HasSubstr("declared: tau_pos, tau_neg, clip_ratio, clip_ratio_low, "
-                              "clip_ratio_high, loss_agg_mode, loss_scale_factor"),
+                              "clip_ratio_high, importance_sampling_level, loss_agg_mode, "
+                              "loss_scale_factor"),
                     HasSubstr("did you mean 'tau_pos'?")));
   EXPECT_THAT(resolve_error(sapo_with(""), {{"clip_ratio_c", "2"}}),
               HasSubstr("loss 'sapo' declares no argument 'clip_ratio_c'"));

@@ -36,7 +36,8 @@ const LoadedPlugin& typed_plugin() {
                                       3,
                                       nullptr,
                                       nullptr,
-                                      nullptr};
+                                      nullptr,
+                                      0};
   static const LoadedPlugin plugin(&table, "typed.so");
   return plugin;
 }

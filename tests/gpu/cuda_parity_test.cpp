@@ -38,12 +38,18 @@ Registry& plugins() {
   return *registry;
 }
 
-std::shared_ptr<Loss> make_loss(const std::string& name, const std::string& agg_mode) {
+// `level` sets SAPO's importance_sampling_level (the row pre-pass) when not empty.
+std::shared_ptr<Loss> make_loss(const std::string& name, const std::string& agg_mode,
+                                const std::string& level = "") {
   auto plugin = plugins().get(name);
   kit::ResolvedArgs args = kit::declared_args(plugin->table().args, plugin->table().num_args);
   for (auto& entry : args.entries()) {
     if (std::string(entry.spec->name) == "loss_agg_mode") {
       entry.value.string = agg_mode;
+      entry.given = true;
+    }
+    if (!level.empty() && std::string(entry.spec->name) == "importance_sampling_level") {
+      entry.value.string = level;
       entry.given = true;
     }
   }
@@ -182,7 +188,7 @@ TEST_F(CudaLossTest, MatchesReferenceForEveryModeShapeAndDtype) {
   const torch::ScalarType dtypes[] = {torch::kFloat64, torch::kFloat32, torch::kBFloat16,
                                       torch::kFloat16};
   uint64_t seed = 100;
-  for (const std::string name : {"sapo", "ppo_clip"}) {
+  for (const std::string name : {"sapo", "ppo_clip", "gspo", "cispo"}) {
     for (const char* agg : kAggModes) {
       const auto loss = make_loss(name, agg);
       for (const auto& [rows, cols] : shapes) {
@@ -201,8 +207,42 @@ TEST_F(CudaLossTest, MatchesReferenceForEveryModeShapeAndDtype) {
   }
 }
 
+TEST_F(CudaLossTest, SequenceLevelRowPrePassMatchesTheReference) {
+  // The row pre-pass on the device: SAPO at sequence level and GSPO, every mode, ragged rows
+  // (some fully masked) long enough for many threads per row.
+  const torch::ScalarType dtypes[] = {torch::kFloat64, torch::kFloat32, torch::kBFloat16};
+  uint64_t seed = 400;
+  for (const char* agg : kAggModes) {
+    const auto sapo = make_loss("sapo", agg, "sequence");
+    const auto gspo = make_loss("gspo", agg);
+    for (const auto& [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{7, 3000}, {40, 9}}) {
+      for (const torch::ScalarType dtype : dtypes) {
+        ++seed;
+        const LossInputs in =
+            cast_inputs(random_batch(rows, cols, seed, 0.3, seed % 2 == 0, torch::kBool), dtype);
+        const std::string label = std::string(agg) + "/" + std::to_string(rows) + "x" +
+                                  std::to_string(cols) + "/" + c10::toString(dtype);
+        expect_matches_reference("sapo", *sapo, in, run_cuda(*sapo, in), "sapo seq " + label);
+        expect_matches_reference("gspo", *gspo, in, run_cuda(*gspo, in), "gspo " + label);
+      }
+    }
+  }
+}
+
+TEST_F(CudaLossTest, SequenceLevelIsDeterministic) {
+  const auto loss = make_loss("sapo", "seq-mean-token-mean", "sequence");
+  const LossInputs in = random_batch(31, 5000, 9, 0.4, true, torch::kFloat32);
+  const Outputs first = run_cuda(*loss, in);
+  for (int run = 0; run < 3; ++run) {
+    const Outputs again = run_cuda(*loss, in);
+    EXPECT_TRUE(torch::equal(first.loss, again.loss));
+    EXPECT_TRUE(torch::equal(first.grad, again.grad));
+    EXPECT_TRUE(torch::equal(first.metrics, again.metrics));
+  }
+}
+
 TEST_F(CudaLossTest, AgreesWithTheCpuPath) {
-  for (const std::string name : {"sapo", "ppo_clip"}) {
+  for (const std::string name : {"sapo", "ppo_clip", "gspo", "cispo"}) {
     for (const char* agg : kAggModes) {
       const auto loss = make_loss(name, agg);
       LossInputs in = random_batch(33, 1500, 7, 0.5, true, torch::kUInt8);

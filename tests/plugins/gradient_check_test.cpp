@@ -24,7 +24,7 @@ bool near_ppo_kink(double log_ratio, double step) {
 
 TEST(FiniteDifferences, PluginGradientMatchesCentralDifferencesOfItsLoss) {
   constexpr double kStep = 1e-6;
-  for (const auto& loss_mode : kLossModes) {
+  for (const auto& loss_mode : kExactGradientLossModes) {
     for (const auto& agg_mode : kAggModes) {
       SCOPED_TRACE(loss_mode + " " + agg_mode);
       const auto loss = make_loss(loss_mode, {{"loss_agg_mode", agg_mode}});
@@ -111,7 +111,9 @@ TEST(ExtremeLogRatios, FiniteEverywhereAndNoGradientWhereClamped) {
         EXPECT_TRUE(std::isfinite(result.loss.item<double>()));
         EXPECT_TRUE(torch::isfinite(result.grad).all().item<bool>()) << result.grad;
         for (const auto& [name, value] : result.metrics) EXPECT_TRUE(std::isfinite(value)) << name;
-        for (size_t t = 0; t < log_ratios.size(); ++t) {
+        // A surrogate's detached factors pass no gradient through the clamp to stop.
+        const bool exact = loss_mode == "sapo" || loss_mode == "ppo_clip";
+        for (size_t t = 0; exact && t < log_ratios.size(); ++t) {
           if (std::abs(log_ratios[t]) <= 20) continue;
           EXPECT_EQ(result.grad[0][static_cast<int64_t>(t)].item<double>(), 0.0) << log_ratios[t];
           EXPECT_EQ(result.grad[1][static_cast<int64_t>(t)].item<double>(), 0.0) << log_ratios[t];

@@ -164,14 +164,17 @@ TEST_P(ReferenceAgreement, GlobalNormalisersAndDpSize) {
 }
 
 TEST_P(ReferenceAgreement, ExplicitLossScaleFactorAndArguments) {
-  const ArgList extra = loss_mode() == "sapo" ? ArgList{{"loss_scale_factor", "64"},
-                                                        {"tau_pos", "0.7"},
-                                                        {"tau_neg", "2.5"},
-                                                        {"clip_ratio_high", "0.28"}}
-                                              : ArgList{{"loss_scale_factor", "64"},
-                                                        {"clip_ratio_low", "0.1"},
-                                                        {"clip_ratio_high", "0.28"},
-                                                        {"clip_ratio_c", "1.5"}};
+  ArgList extra = {{"loss_scale_factor", "64"}, {"clip_ratio_high", "0.28"}};
+  if (loss_mode() == "sapo") {
+    extra.insert(extra.end(), {{"tau_pos", "0.7"}, {"tau_neg", "2.5"}});
+  } else if (loss_mode() == "ppo_clip") {
+    extra.insert(extra.end(), {{"clip_ratio_low", "0.1"}, {"clip_ratio_c", "1.5"}});
+  } else {
+    // GSPO's paper ranges, so that whole rows clip; CISPO's asymmetric ones.
+    extra = {{"loss_scale_factor", "64"},
+             {"clip_ratio_low", loss_mode() == "gspo" ? "3e-4" : "0.1"},
+             {"clip_ratio_high", loss_mode() == "gspo" ? "4e-4" : "0.28"}};
+  }
   BatchSpec s = spec(7, 37, 19);
   s.log_ratio_std = 1.0;  // reach the dual clip (ratio > clip_ratio_c) too
   s.with_weights = true;

@@ -31,7 +31,7 @@ def probe(python_path, **env):
 def test_a_checkout_finds_its_build_tree():
     library, names = probe(SOURCE_DIR / "python", RLLOSS_PLUGIN_PATH="")
     assert library == str(SOURCE_DIR / "build" / "registry" / "librlloss_host.so")
-    assert names == "['ppo_clip', 'sapo']"
+    assert names == "['cispo', 'gspo', 'ppo_clip', 'sapo']"
 
 
 def test_an_install_prefix_finds_its_library(tmp_path):
@@ -49,7 +49,7 @@ def test_an_install_prefix_finds_its_library(tmp_path):
     plugins = next(p.parent for p in prefix.rglob("librlloss_sapo.so"))
     library, names = probe(site, RLLOSS_PLUGIN_PATH=str(plugins))
     assert library == str(library_dir / "librlloss_host.so")
-    assert names == "['ppo_clip', 'sapo']"
+    assert names == "['cispo', 'gspo', 'ppo_clip', 'sapo']"
 
 
 def test_rlloss_plugin_path_adds_directories():
@@ -60,4 +60,4 @@ def test_rlloss_plugin_path_adds_directories():
     _, names = probe(
         SOURCE_DIR / "python", RLLOSS_HOST_LIBRARY=library, RLLOSS_PLUGIN_PATH=os.path.join(zoo, "toy")
     )
-    assert names == "['ppo_clip', 'sapo', 'toy']"
+    assert names == "['cispo', 'gspo', 'ppo_clip', 'sapo', 'toy']"

@@ -20,6 +20,6 @@ def test_readme_python_example_runs(capsys):
     finally:
         os.chdir(cwd)
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "['ppo_clip', 'sapo']"
+    assert printed[0] == "['cispo', 'gspo', 'ppo_clip', 'sapo']"
     value, kl = map(float, printed[1].split())
     assert kl != 0.0

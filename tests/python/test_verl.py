@@ -58,7 +58,7 @@ def clean(batch):
 
 
 def test_register_puts_every_plugin_in_verls_registry(registered):
-    assert registered == ["rlloss_ppo_clip", "rlloss_sapo"]
+    assert registered == ["rlloss_cispo", "rlloss_gspo", "rlloss_ppo_clip", "rlloss_sapo"]
     for name in registered:
         fn = core_algos.get_policy_loss_fn(name)
         assert isinstance(fn, rlloss.verl.PolicyLoss)
@@ -68,7 +68,7 @@ def test_register_puts_every_plugin_in_verls_registry(registered):
 
 def test_register_with_another_prefix():
     names = rlloss.verl.register(prefix="x_")
-    assert names == ["x_ppo_clip", "x_sapo"]
+    assert names == ["x_cispo", "x_gspo", "x_ppo_clip", "x_sapo"]
     assert core_algos.get_policy_loss_fn("x_sapo").name == "sapo"
 
 
@@ -112,8 +112,44 @@ def test_rlloss_sapo_equals_verls_sapo_under_verls_aggregation():
     assert set(metrics) >= {"actor/ppo_kl", "actor/gate_mean", "actor/pg_loss"}
 
 
+def test_rlloss_gspo_equals_verls_gspo():
+    # verl-project/verl core_algos.py compute_policy_loss_gspo at 018f23b5, mirrored in the
+    # stand-in; GSPO's paper clip ranges so that whole rows clip.
+    batch = clean(make_batch(B=8, T=11, seed=420))
+    config = ActorConfig(
+        clip_ratio_low=3e-4,
+        clip_ratio_high=4e-4,
+        loss_agg_mode="seq-mean-token-mean",
+        policy_loss=PolicyLossConfig("gspo"),
+    )
+    verl_value, verl_grad, verl_metrics = run_ppo_loss(copy.deepcopy(config), batch)
+    config.policy_loss.loss_mode = "rlloss_gspo"
+    value, grad, metrics = run_ppo_loss(config, batch)
+    # As for sapo: verl's float32 len + 1e-8 against our float64 one.
+    torch.testing.assert_close(value, verl_value, rtol=1e-8, atol=1e-12)
+    torch.testing.assert_close(grad, verl_grad, rtol=1e-8, atol=1e-12)
+    assert metrics["actor/pg_clipfrac"] == pytest.approx(verl_metrics["actor/pg_clipfrac"], abs=1e-7)
+    assert 0 < metrics["actor/pg_clipfrac"] < 1  # the clip acts on some rows, not all
+    assert metrics["actor/ppo_kl"] == pytest.approx(verl_metrics["actor/ppo_kl"], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["token-mean", "seq-mean-token-sum", "token-sum"])
+def test_rlloss_cispo_equals_verls_cispo(mode):
+    batch = clean(make_batch(B=8, T=11, seed=430))
+    config = ActorConfig(
+        clip_ratio_low=0.1, clip_ratio_high=0.28, loss_agg_mode=mode, policy_loss=PolicyLossConfig("cispo")
+    )
+    verl_value, verl_grad, verl_metrics = run_ppo_loss(copy.deepcopy(config), batch)
+    config.policy_loss.loss_mode = "rlloss_cispo"
+    value, grad, metrics = run_ppo_loss(config, batch)
+    torch.testing.assert_close(value, verl_value, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grad, verl_grad, rtol=1e-12, atol=1e-12)
+    assert metrics["actor/pg_clipfrac"] == pytest.approx(verl_metrics["actor/pg_clipfrac"], abs=1e-7)
+    assert 0 < metrics["actor/pg_clipfrac"] < 1
+
+
 @pytest.mark.parametrize("mode", AGG_MODES)
-@pytest.mark.parametrize("plugin", ["rlloss_sapo", "rlloss_ppo_clip"])
+@pytest.mark.parametrize("plugin", ["rlloss_sapo", "rlloss_ppo_clip", "rlloss_gspo", "rlloss_cispo"])
 def test_two_simulated_ranks_average_to_the_single_process_gradient(plugin, mode):
     batch = make_batch(B=10, T=9, seed=420 + AGG_MODES.index(mode))
     config = ActorConfig(
@@ -218,7 +254,7 @@ def test_verl_plugins_entry_point_registers_on_import_verl(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path)
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['rlloss_ppo_clip', 'rlloss_sapo']"
+    assert result.stdout.strip() == "['rlloss_cispo', 'rlloss_gspo', 'rlloss_ppo_clip', 'rlloss_sapo']"
     off = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -28,7 +28,7 @@ TEST(ValidateCommand, ShippedPluginsPassWithATable) {
   }
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
   // 2 plugins x 5 agg modes x 6 checks.
-  EXPECT_THAT(result.output, HasSubstr("80 checks on 2 plugin(s): 80 passed, 0 failed"));
+  EXPECT_THAT(result.output, HasSubstr("160 checks on 4 plugin(s): 160 passed, 0 failed"));
 }
 
 TEST(ValidateCommand, OneLossModeOnly) {

@@ -36,7 +36,7 @@ extern "C" {
 
 /* ABI version. The host passes its major to the entry point; the table reports the plugin's. */
 #define RLLOSS_ABI_VERSION_MAJOR 1
-#define RLLOSS_ABI_VERSION_MINOR 0
+#define RLLOSS_ABI_VERSION_MINOR 1
 
 /* Name of the one exported entry symbol, and the macro a plugin uses to export it. */
 #define RLLOSS_ENTRY_SYMBOL "rlloss_plugin_entry"
@@ -178,7 +178,17 @@ typedef struct rlloss_plugin {
 
   /* Frees an instance made by `create`. NULL is a no-op. */
   void (*destroy)(rlloss_instance* instance);
+
+  /* ABI 1.1: RLLOSS_PLUGIN_FLAG_* bits. A host reads it only when struct_size covers it; a 1.0
+   * table (without it) has no flags. */
+  uint64_t flags;
 } rlloss_plugin;
+
+/* grad_log_prob is the gradient of the loss with some factors held constant (a stop-gradient,
+ * `.detach()` in PyTorch: GSPO's sequence ratio, CISPO's clipped weight), as the frameworks
+ * define these objectives. It is then not the derivative of the reported loss value, and finite
+ * differences of the loss do not check it. */
+#define RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT ((uint64_t)1 << 0)
 
 /* Type of the exported entry symbol. `host_abi_major` is the host's RLLOSS_ABI_VERSION_MAJOR.
  * Returns the plugin's static table (never freed), or NULL if the plugin cannot initialise.

@@ -42,6 +42,8 @@ class LoadedPlugin {
   std::string version() const { return table_->version ? table_->version : ""; }
   std::string description() const { return table_->description ? table_->description : ""; }
   std::vector<std::string> device_names() const;  // e.g. {"cpu", "cuda"}
+  // RLLOSS_PLUGIN_FLAG_* bits; 0 for an ABI 1.0 table, which has no flags field.
+  uint64_t flags() const;
   std::vector<std::string> metric_names() const;
   std::vector<const rlloss_arg_spec*> args() const;
   const rlloss_arg_spec* find_arg(const std::string& name) const;

@@ -17,7 +17,12 @@
 
 namespace rlloss::test {
 
-inline const std::vector<std::string> kLossModes = {"sapo", "ppo_clip"};
+inline const std::vector<std::string> kLossModes = {"sapo", "ppo_clip", "gspo", "cispo"};
+// The losses whose gradient is the derivative of their loss value: gspo and cispo hold factors
+// constant under a stop-gradient (RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT), so finite differences
+// of their loss check them only where those factors are locally constant
+// (sequence_level_test.cpp).
+inline const std::vector<std::string> kExactGradientLossModes = {"sapo", "ppo_clip"};
 inline const std::vector<std::string> kAggModes = {"token-mean", "token-sum", "seq-mean-token-sum",
                                                    "seq-mean-token-mean",
                                                    "seq-mean-token-sum-norm"};

@@ -76,7 +76,8 @@ static const rlloss_plugin kTable = {sizeof(rlloss_plugin),
                                      1,
                                      create,
                                      compute,
-                                     destroy};
+                                     destroy,
+                                     0};
 
 RLLOSS_EXPORT const rlloss_plugin* rlloss_plugin_entry(uint32_t host_abi_major) {
   (void)host_abi_major;

@@ -93,7 +93,7 @@ static void destroy(rlloss_instance* instance) {
 static const future_plugin kTable = {
     {sizeof(future_plugin), RLLOSS_ABI_VERSION_MAJOR, 99, "newer_minor", "9.9.9",
      "a table from ABI 1.99 with appended fields", RLLOSS_DEVICE_BIT(kDLCPU), kMetricNames, 1,
-     &kArgs[0].known, 3, create, compute, destroy},
+     &kArgs[0].known, 3, create, compute, destroy, 0},
     UINT64_C(7),
     "https://example.invalid/newer_minor"};
 

@@ -53,7 +53,9 @@ static const rlloss_plugin kTable = {TABLE_STRUCT_SIZE,
                                      1,
                                      create,
                                      compute,
-                                     destroy};
+                                     destroy,
+                                     /* past a 1.0 struct_size: the host must not read it */
+                                     ~(uint64_t)0};
 
 RLLOSS_EXPORT const rlloss_plugin* rlloss_plugin_entry(uint32_t host_abi_major) {
   (void)host_abi_major;

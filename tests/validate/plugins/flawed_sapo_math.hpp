@@ -12,8 +12,8 @@ struct BadGradMath : sapo::SapoMath {
 
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage) {
-    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage);
+                                             C advantage, C row_log_ratio) {
+    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage, row_log_ratio);
     t.dloss *= C(1.5);
     return t;
   }
@@ -26,8 +26,8 @@ struct ImpostorSapoMath : sapo::SapoMath {
 
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage) {
-    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage);
+                                             C advantage, C row_log_ratio) {
+    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage, row_log_ratio);
     t.loss *= C(1.01);
     t.dloss *= C(1.01);
     return t;

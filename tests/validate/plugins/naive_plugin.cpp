@@ -224,6 +224,7 @@ const rlloss_plugin kTable = {
     &create,
     &compute,
     &destroy,
+    0,
 };
 
 }  // namespace

@@ -54,13 +54,14 @@ inline bool divides_by_sequences(AggMode mode) {
 
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-inline constexpr rlloss_arg_spec agg_mode_arg_spec() {
+// `default_mode`: token-mean unless the loss's reference implementation aggregates otherwise.
+inline constexpr rlloss_arg_spec agg_mode_arg_spec(const char* default_mode = "token-mean") {
   return {sizeof(rlloss_arg_spec),
           "loss_agg_mode",
           RLLOSS_ARG_STRING,
           "how per-token losses become one scalar (verl's agg_loss)",
           0,
-          "token-mean",
+          default_mode,
           0,
           0,
           0,

@@ -11,7 +11,8 @@ struct CpuCall {
   bool has_is_weights = false;
   int64_t rows = 0;
   int64_t cols = 0;
-  const double* row_weights = nullptr;  // w_b of the aggregation mode, one per sequence
+  const double* row_weights = nullptr;    // w_b of the aggregation mode, one per sequence
+  const double* row_log_ratio = nullptr;  // the row pre-pass's values, when the loss uses them
   int num_threads = 0;
 };
 

@@ -19,6 +19,7 @@
 #include <rlloss/kit/cpu_call.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/instance.hpp>
+#include <rlloss/kit/token_math.hpp>
 #include <type_traits>
 #include <vector>
 
@@ -36,6 +37,7 @@ static_assert(kChunkTokens % kBlockTokens == 0, "a chunk holds whole blocks");
 // compiler sees they cannot change when the gradient is stored.
 template <class T, class M>
 struct Segment {
+  T row_log_ratio;  // the row pre-pass's value for this row (0 when the loss does not use it)
   const T* log_prob;
   const T* old_log_prob;
   const T* advantages;
@@ -69,9 +71,9 @@ RLLOSS_ALWAYS_INLINE void token_block(const typename Math::template Params<T>& p
   for (int64_t j = 0; j < m; ++j) {
     const int64_t k = j0 + j;
     const bool on = mask[j] != T(0);
-    const auto token = Math::template token<T>(params, s.log_prob[at(k, s.log_prob_stride)],
-                                               s.old_log_prob[at(k, s.old_log_prob_stride)],
-                                               s.advantages[at(k, s.advantages_stride)]);
+    const auto token = call_token<Math, T>(
+        params, s.log_prob[at(k, s.log_prob_stride)], s.old_log_prob[at(k, s.old_log_prob_stride)],
+        s.advantages[at(k, s.advantages_stride)], s.row_log_ratio);
     const T is_weight = kIsWeights ? s.is_weights[at(k, s.is_weights_stride)] : T(1);
     const T grad = token.dloss * is_weight * weight;
     const T loss = token.loss * is_weight;
@@ -89,7 +91,8 @@ void run_segment(const typename Math::template Params<T>& shared_params, const C
   const auto row = [&](const MatrixView& v) {
     return reinterpret_cast<T*>(v.data) + b * v.row_stride + t0 * v.col_stride;
   };
-  const Segment<T, M> s{row(c.log_prob),
+  const Segment<T, M> s{c.row_log_ratio ? static_cast<T>(c.row_log_ratio[b]) : T(0),
+                        row(c.log_prob),
                         row(c.old_log_prob),
                         row(c.advantages),
                         c.has_is_weights ? row(c.is_weights) : nullptr,
@@ -130,6 +133,36 @@ void run_segment(const typename Math::template Params<T>& shared_params, const C
   }
 }
 
+// The row pre-pass: each row's masked mean of log_prob - old_log_prob, summed in double in column
+// order (one row per iteration, so any thread count gives the same values). Masked tokens are
+// skipped, never multiplied by 0, so NaN or inf there changes nothing.
+template <class T, class M>
+void row_log_ratio_means(const CpuCall& c, int threads, double* out) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (c.rows * c.cols > kChunkTokens)
+  for (int64_t b = 0; b < c.rows; ++b) {
+    const T* log_prob = reinterpret_cast<const T*>(c.log_prob.data) + b * c.log_prob.row_stride;
+    const T* old_log_prob =
+        reinterpret_cast<const T*>(c.old_log_prob.data) + b * c.old_log_prob.row_stride;
+    const M* mask =
+        reinterpret_cast<const M*>(c.response_mask.data) + b * c.response_mask.row_stride;
+    double sum = 0;
+    int64_t count = 0;
+    for (int64_t t = 0; t < c.cols; ++t) {
+      if (mask[t * c.response_mask.col_stride] == M(0)) continue;
+      sum += static_cast<double>(log_prob[t * c.log_prob.col_stride]) -
+             static_cast<double>(old_log_prob[t * c.old_log_prob.col_stride]);
+      ++count;
+    }
+    out[b] = count > 0 ? sum / static_cast<double>(count) : 0.0;
+  }
+}
+
+inline int thread_count(const CpuCall& c) {
+  // More threads than the machine has only costs (and OpenMP fails to start 100000 of them).
+  const int requested = c.num_threads > 0 ? c.num_threads : omp_get_max_threads();
+  return std::max(1, std::min(requested, omp_get_num_procs()));
+}
+
 template <class Math, class T, class M, bool kUnit, bool kIsWeights>
 void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) {
   constexpr int kSums = 1 + Math::kNumTerms;
@@ -137,9 +170,7 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
   const int64_t chunks = (total + kChunkTokens - 1) / kChunkTokens;
   std::vector<double> partial(static_cast<size_t>(chunks) * kSums, 0.0);
   const auto& params = instance.template params<T>();
-  // More threads than the machine has only costs (and OpenMP fails to start 100000 of them).
-  const int requested = c.num_threads > 0 ? c.num_threads : omp_get_max_threads();
-  const int threads = std::max(1, std::min(requested, omp_get_num_procs()));
+  const int threads = thread_count(c);
 #pragma omp parallel for schedule(static) num_threads(threads) if (chunks > 1)
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     const int64_t end = std::min(total, (chunk + 1) * kChunkTokens);
@@ -158,7 +189,14 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
 }
 
 template <class Math, class T, class M>
-void run_masked(const Instance<Math>& instance, const CpuCall& c, double* sums) {
+void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sums) {
+  CpuCall c = call;
+  std::vector<double> row_log_ratio;
+  if (kRowLogRatio<Math> && instance.row_log_ratio) {
+    row_log_ratio.resize(static_cast<size_t>(c.rows));
+    row_log_ratio_means<T, M>(c, thread_count(c), row_log_ratio.data());
+    c.row_log_ratio = row_log_ratio.data();
+  }
   const bool unit = c.log_prob.col_stride == 1 && c.old_log_prob.col_stride == 1 &&
                     c.advantages.col_stride == 1 && c.response_mask.col_stride == 1 &&
                     c.grad.col_stride == 1 && (!c.has_is_weights || c.is_weights.col_stride == 1);

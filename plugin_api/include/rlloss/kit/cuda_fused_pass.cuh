@@ -1,7 +1,9 @@
 // The fused CUDA pass: the same per-token math as the CPU pass, enqueued on the caller's stream.
 //
-// Four kernels, none of which the host waits for:
+// Four kernels (five for a sequence-level loss), none of which the host waits for:
 //   1. row_lengths: masked tokens per sequence (one block per row; reads the mask once);
+//   1b. row_log_ratio, only when the loss uses it (token_math.hpp): each row's masked mean of
+//      log_prob - old_log_prob, one block per row, summed in double in a fixed order;
 //   2. sequence_weights: N_tok, N_seq and the aggregation weight w_b of every sequence;
 //   3. fused: one read of the inputs, one write of the gradient, per-block partial sums of the
 //      weighted loss and the metric terms;
@@ -26,6 +28,7 @@
 #include <rlloss/kit/cuda_call.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/instance.hpp>
+#include <rlloss/kit/token_math.hpp>
 #include <string>
 
 namespace rlloss::kit::cuda {
@@ -119,6 +122,33 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) lengths[blockIdx.x] = count;
 }
 
+// Row and column strides of log_prob, old_log_prob and the mask, passed by value.
+struct PrePassStrides {
+  int64_t log_prob[2], old_log_prob[2], mask[2];
+};
+
+template <class T, class M>
+__global__ void __launch_bounds__(kThreads)
+    row_log_ratio_kernel(const T* log_prob, const T* old_log_prob, const M* mask, PrePassStrides s,
+                         int64_t cols, double* out) {
+  __shared__ double shared_sum[kWarps];
+  __shared__ long long shared_count[kWarps];
+  const int64_t b = blockIdx.x;
+  double sum = 0;
+  long long count = 0;
+  for (int64_t t = threadIdx.x; t < cols; t += kThreads) {
+    // Masked tokens are skipped, not multiplied by 0: NaN or inf there changes nothing.
+    if (mask[b * s.mask[0] + t * s.mask[1]] == M(0)) continue;
+    sum += static_cast<double>(load_value(log_prob + b * s.log_prob[0] + t * s.log_prob[1])) -
+           static_cast<double>(
+               load_value(old_log_prob + b * s.old_log_prob[0] + t * s.old_log_prob[1]));
+    ++count;
+  }
+  sum = block_sum(sum, shared_sum);
+  count = block_sum(count, shared_count);
+  if (threadIdx.x == 0) out[b] = count > 0 ? sum / static_cast<double>(count) : 0.0;
+}
+
 __global__ void __launch_bounds__(kThreads)
     sequence_weights_kernel(const long long* lengths, int64_t rows, AggMode mode,
                             int64_t global_tokens, int64_t global_sequences, int64_t dp_size,
@@ -167,7 +197,7 @@ template <class Math, class T, class M, bool kIsWeights>
 __global__ void __launch_bounds__(kThreads)
     fused_kernel(typename Math::template Params<typename ComputeType<T>::type> params,
                  DevicePointers<T> p, const M* mask, DeviceStrides s, int64_t cols, int64_t total,
-                 const double* weights, double* partials) {
+                 const double* weights, const double* row_log_ratio, double* partials) {
   using C = typename ComputeType<T>::type;
   constexpr int K = Math::kNumTerms;
   constexpr int kSums = 1 + K;
@@ -186,9 +216,10 @@ __global__ void __launch_bounds__(kThreads)
     const auto at = [b, t](const int64_t* stride) { return b * stride[0] + t * stride[1]; };
     const bool on = mask[at(s.mask)] != M(0);
     const auto token =
-        Math::template token<C>(params, static_cast<C>(load_value(p.log_prob + at(s.log_prob))),
-                                static_cast<C>(load_value(p.old_log_prob + at(s.old_log_prob))),
-                                static_cast<C>(load_value(p.advantages + at(s.advantages))));
+        call_token<Math, C>(params, static_cast<C>(load_value(p.log_prob + at(s.log_prob))),
+                            static_cast<C>(load_value(p.old_log_prob + at(s.old_log_prob))),
+                            static_cast<C>(load_value(p.advantages + at(s.advantages))),
+                            row_log_ratio != nullptr ? static_cast<C>(row_log_ratio[b]) : C(0));
     const C is_weight =
         kIsWeights ? static_cast<C>(load_value(p.is_weights + at(s.is_weights))) : C(1);
     const C weight = static_cast<C>(weights[b]);
@@ -326,30 +357,52 @@ inline DeviceStrides device_strides(const CudaCall& c) {
 
 template <class Math, class T, class M>
 void launch_fused(const Instance<Math>& instance, const CudaCall& c, int64_t blocks,
-                  const double* weights, double* partials, cudaStream_t stream) {
+                  const double* weights, const double* row_log_ratio, double* partials,
+                  cudaStream_t stream) {
   using C = typename ComputeType<T>::type;
   const auto& params = instance.template params<C>();
   const M* mask = reinterpret_cast<const M*>(c.response_mask.data);
   const int64_t total = c.rows * c.cols;
   const auto grid = static_cast<unsigned>(blocks);
   if (c.has_is_weights) {
-    fused_kernel<Math, T, M, true><<<grid, kThreads, 0, stream>>>(
-        params, device_pointers<T>(c), mask, device_strides(c), c.cols, total, weights, partials);
+    fused_kernel<Math, T, M, true>
+        <<<grid, kThreads, 0, stream>>>(params, device_pointers<T>(c), mask, device_strides(c),
+                                        c.cols, total, weights, row_log_ratio, partials);
   } else {
-    fused_kernel<Math, T, M, false><<<grid, kThreads, 0, stream>>>(
-        params, device_pointers<T>(c), mask, device_strides(c), c.cols, total, weights, partials);
+    fused_kernel<Math, T, M, false>
+        <<<grid, kThreads, 0, stream>>>(params, device_pointers<T>(c), mask, device_strides(c),
+                                        c.cols, total, weights, row_log_ratio, partials);
   }
+}
+
+template <class T, class M>
+void launch_row_log_ratio(const CudaCall& c, double* out, cudaStream_t stream) {
+  const PrePassStrides strides{{c.log_prob.row_stride, c.log_prob.col_stride},
+                               {c.old_log_prob.row_stride, c.old_log_prob.col_stride},
+                               {c.response_mask.row_stride, c.response_mask.col_stride}};
+  row_log_ratio_kernel<T, M><<<static_cast<unsigned>(c.rows), kThreads, 0, stream>>>(
+      reinterpret_cast<const T*>(c.log_prob.data), reinterpret_cast<const T*>(c.old_log_prob.data),
+      reinterpret_cast<const M*>(c.response_mask.data), strides, c.cols, out);
 }
 
 template <class Math, class T>
 void launch_fused_typed(const Instance<Math>& instance, const CudaCall& c, int64_t blocks,
-                        const double* weights, double* partials, cudaStream_t stream) {
+                        const double* weights, double* row_log_ratio, double* partials,
+                        cudaStream_t stream) {
+  const bool pre_pass = kRowLogRatio<Math> && instance.row_log_ratio && c.rows > 0 && c.cols > 0;
   switch (c.response_mask.dtype) {
     case Dtype::byte:
-      return launch_fused<Math, T, uint8_t>(instance, c, blocks, weights, partials, stream);
+      if (pre_pass) launch_row_log_ratio<T, uint8_t>(c, row_log_ratio, stream);
+      return launch_fused<Math, T, uint8_t>(instance, c, blocks, weights,
+                                            pre_pass ? row_log_ratio : nullptr, partials, stream);
     case Dtype::float32:
-      return launch_fused<Math, T, float>(instance, c, blocks, weights, partials, stream);
-    default: return launch_fused<Math, T, double>(instance, c, blocks, weights, partials, stream);
+      if (pre_pass) launch_row_log_ratio<T, float>(c, row_log_ratio, stream);
+      return launch_fused<Math, T, float>(instance, c, blocks, weights,
+                                          pre_pass ? row_log_ratio : nullptr, partials, stream);
+    default:
+      if (pre_pass) launch_row_log_ratio<T, double>(c, row_log_ratio, stream);
+      return launch_fused<Math, T, double>(instance, c, blocks, weights,
+                                           pre_pass ? row_log_ratio : nullptr, partials, stream);
   }
 }
 
@@ -374,7 +427,11 @@ void run(const void* instance_ptr, const CudaCall& c) {
   const size_t lengths_bytes = align_up(sizeof(long long) * static_cast<size_t>(c.rows));
   const size_t weights_bytes = align_up(sizeof(double) * static_cast<size_t>(c.rows));
   const size_t partial_bytes = align_up(sizeof(double) * static_cast<size_t>(blocks) * kSums);
-  const size_t bytes = lengths_bytes + weights_bytes + partial_bytes + 256;
+  // The row pre-pass's values, for a loss that uses them.
+  const size_t row_bytes = kRowLogRatio<Math> && instance.row_log_ratio
+                               ? align_up(sizeof(double) * static_cast<size_t>(c.rows))
+                               : 0;
+  const size_t bytes = lengths_bytes + weights_bytes + partial_bytes + 256 + row_bytes;
   void* scratch = nullptr;
   check_cuda(cudaMallocFromPoolAsync(&scratch, bytes, scratch_pool(c.device_id), stream),
              "cudaMallocFromPoolAsync");
@@ -385,9 +442,12 @@ void run(const void* instance_ptr, const CudaCall& c) {
   auto* local_tokens =
       reinterpret_cast<long long*>(base + lengths_bytes + weights_bytes + partial_bytes);
   auto* flags = reinterpret_cast<unsigned*>(local_tokens + 1);
+  auto* row_log_ratio =
+      reinterpret_cast<double*>(base + lengths_bytes + weights_bytes + partial_bytes + 256);
 
   cudaError_t status =
       cudaMemsetAsync(base + lengths_bytes + weights_bytes + partial_bytes, 0, 256, stream);
+
   if (status == cudaSuccess && c.rows > 0) {
     if (c.cols == 0) {
       status = cudaMemsetAsync(lengths, 0, sizeof(long long) * static_cast<size_t>(c.rows), stream);
@@ -406,16 +466,20 @@ void run(const void* instance_ptr, const CudaCall& c) {
     if (blocks > 0) {
       switch (c.log_prob.dtype) {
         case Dtype::float32:
-          launch_fused_typed<Math, float>(instance, c, blocks, weights, partials, stream);
+          launch_fused_typed<Math, float>(instance, c, blocks, weights, row_log_ratio, partials,
+                                          stream);
           break;
         case Dtype::float64:
-          launch_fused_typed<Math, double>(instance, c, blocks, weights, partials, stream);
+          launch_fused_typed<Math, double>(instance, c, blocks, weights, row_log_ratio, partials,
+                                           stream);
           break;
         case Dtype::float16:
-          launch_fused_typed<Math, __half>(instance, c, blocks, weights, partials, stream);
+          launch_fused_typed<Math, __half>(instance, c, blocks, weights, row_log_ratio, partials,
+                                           stream);
           break;
         default:
-          launch_fused_typed<Math, __nv_bfloat16>(instance, c, blocks, weights, partials, stream);
+          launch_fused_typed<Math, __nv_bfloat16>(instance, c, blocks, weights, row_log_ratio,
+                                                  partials, stream);
           break;
       }
     }

@@ -4,6 +4,7 @@
 
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/token_math.hpp>
 
 namespace rlloss::kit {
 
@@ -13,12 +14,15 @@ struct Instance {
   typename Math::template Params<double> f64;
   AggMode agg_mode = AggMode::token_mean;
   double loss_scale_factor = 0;
+  bool row_log_ratio = false;  // run the row pre-pass (see token_math.hpp)
 
   explicit Instance(const ResolvedArgs& args)
       : f32(Math::template make_params<float>(args)),
         f64(Math::template make_params<double>(args)),
         agg_mode(parse_agg_mode(args.string("loss_agg_mode"))),
-        loss_scale_factor(args.number("loss_scale_factor")) {}
+        loss_scale_factor(args.number("loss_scale_factor")) {
+    if constexpr (kRowLogRatio<Math>) row_log_ratio = Math::uses_row_log_ratio(args);
+  }
 
   template <class C>
   const typename Math::template Params<C>& params() const {

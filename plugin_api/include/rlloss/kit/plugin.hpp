@@ -20,6 +20,7 @@
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/tensors.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace rlloss::kit {
@@ -130,6 +131,14 @@ inline void require_input_dtype(const MatrixView& v, const char* name, Dtype exp
   }
 }
 
+// A Math type declares `static constexpr bool kSurrogateGradient = true` when its gradient holds
+// factors constant (see RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT); it is false otherwise.
+template <class Math, class = void>
+inline constexpr bool kSurrogateGradient = false;
+template <class Math>
+inline constexpr bool kSurrogateGradient<Math, std::void_t<decltype(Math::kSurrogateGradient)>> =
+    Math::kSurrogateGradient;
+
 template <class Math>
 class Plugin {
  public:
@@ -149,6 +158,7 @@ class Plugin {
         &create,
         &compute,
         &destroy,
+        kSurrogateGradient<Math> ? RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT : 0,
     };
     return &kTable;
   }

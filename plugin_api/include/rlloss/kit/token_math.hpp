@@ -3,6 +3,7 @@
 
 #include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/fast_math.hpp>
+#include <type_traits>
 
 namespace rlloss::kit {
 
@@ -21,13 +22,41 @@ struct ImportanceRatio {
   C passes;     // 1 where the clamp is inactive, else 0: autograd's gradient through the clamp
 };
 
-// The clamped log-ratio and ratio every policy loss starts from (verl's clamp of +-20 keeps exp
-// finite in float32).
+// A log-ratio clamped to [-20, 20] and its ratio (verl's clamp keeps exp finite in float32).
 template <class C>
-RLLOSS_ALWAYS_INLINE ImportanceRatio<C> importance_ratio(C log_prob, C old_log_prob) {
-  const C raw = log_prob - old_log_prob;
+RLLOSS_ALWAYS_INLINE ImportanceRatio<C> ratio_from_log(C raw) {
   const C log_ratio = max_value(min_value(raw, C(20)), C(-20));
   return {log_ratio, fast_exp(log_ratio), raw >= C(-20) && raw <= C(20) ? C(1) : C(0)};
+}
+
+// The clamped log-ratio and ratio every token-level policy loss starts from.
+template <class C>
+RLLOSS_ALWAYS_INLINE ImportanceRatio<C> importance_ratio(C log_prob, C old_log_prob) {
+  return ratio_from_log(log_prob - old_log_prob);
+}
+
+// Sequence-level losses. A Math type that declares `static constexpr bool kRowLogRatio = true`
+// gets its row's sequence log-ratio as token()'s fifth argument: the masked mean over the row of
+// log_prob - old_log_prob (unclamped, in double; 0 for a row with no token), which the kit's row
+// pre-pass computes before the token pass, on the CPU and on CUDA alike. It also declares
+// `static bool uses_row_log_ratio(const ResolvedArgs&)`: when that is false for an instance
+// (SAPO at token level), the pre-pass is skipped and the fifth argument is 0.
+template <class Math, class = void>
+inline constexpr bool kRowLogRatio = false;
+template <class Math>
+inline constexpr bool kRowLogRatio<Math, std::void_t<decltype(Math::kRowLogRatio)>> =
+    Math::kRowLogRatio;
+
+// token() with the row's log-ratio when the Math takes it.
+template <class Math, class C>
+RLLOSS_ALWAYS_INLINE auto call_token(const typename Math::template Params<C>& params, C log_prob,
+                                     C old_log_prob, C advantage, C row_log_ratio) {
+  if constexpr (kRowLogRatio<Math>) {
+    return Math::template token<C>(params, log_prob, old_log_prob, advantage, row_log_ratio);
+  } else {
+    (void)row_log_ratio;
+    return Math::template token<C>(params, log_prob, old_log_prob, advantage);
+  }
 }
 
 }  // namespace rlloss::kit

@@ -143,3 +143,69 @@ def compute_policy_loss_sapo(
         "actor/ppo_kl": ppo_kl.detach().item(),
         "actor/pg_clipfrac_lower": 0.0,
     }
+
+
+@register_policy_loss("gspo")
+def compute_policy_loss_gspo(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="seq-mean-token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    low = config.clip_ratio_low if config.clip_ratio_low is not None else config.clip_ratio
+    high = config.clip_ratio_high if config.clip_ratio_high is not None else config.clip_ratio
+    log_ratio = log_prob - old_log_prob
+    lengths = response_mask.sum(dim=-1).clamp(min=1)
+    sequence_log_ratio = (log_ratio * response_mask).sum(dim=-1) / lengths
+    # The sequence ratio in value, the token's own log_prob in gradient; clamped above at 10.
+    token_log_ratio = log_prob - log_prob.detach() + sequence_log_ratio.detach().unsqueeze(-1)
+    ratio = torch.exp(torch.clamp(token_log_ratio, max=10.0))
+    losses1 = -advantages * ratio
+    losses2 = -advantages * torch.clamp(ratio, 1 - low, 1 + high)
+    pg_losses = torch.maximum(losses1, losses2)
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * rollout_is_weights
+    # verl's gspo aggregates with seq-mean-token-mean whatever loss_agg_mode says.
+    pg_loss = agg_loss(
+        loss_mat=pg_losses,
+        loss_mask=response_mask,
+        loss_agg_mode="seq-mean-token-mean",
+        **config.global_batch_info,
+    )
+    return pg_loss, {
+        "actor/pg_clipfrac": masked_mean(torch.gt(losses2, losses1).float(), response_mask).item(),
+        "actor/ppo_kl": masked_mean(-log_ratio, response_mask).detach().item(),
+        "actor/pg_clipfrac_lower": 0.0,
+    }
+
+
+@register_policy_loss("cispo")
+def compute_policy_loss_cispo(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    low = config.clip_ratio_low if config.clip_ratio_low is not None else config.clip_ratio
+    high = config.clip_ratio_high if config.clip_ratio_high is not None else config.clip_ratio
+    log_ratio = torch.clamp(log_prob - old_log_prob, min=-20.0, max=20.0)
+    ratio = torch.exp(log_ratio)
+    weight = torch.clamp(ratio, 1 - low, 1 + high)
+    # The clipped IS weight carries no gradient; log_prob does.
+    pg_losses = -weight.detach() * advantages * log_prob
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * rollout_is_weights
+    pg_loss = agg_loss(
+        loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info
+    )
+    return pg_loss, {
+        "actor/pg_clipfrac": masked_mean((ratio != weight).float(), response_mask).item(),
+        "actor/ppo_kl": masked_mean(-log_ratio, response_mask).detach().item(),
+        "actor/pg_clipfrac_lower": 0.0,
+    }

@@ -1,0 +1,87 @@
+// CISPO (Clipped IS-weight Policy Optimization, MiniMax-M1, arXiv 2506.13585) as verl's `cispo`
+// loss mode (verl-project/verl verl/trainer/ppo/core_algos.py, compute_policy_loss_cispo, at
+// commit 018f23b5f83a13340421349e40ec42530739b23a).
+//
+// r = exp(clamp(log_prob - old_log_prob, -20, 20)); the clipped weight w = clip(r, 1 - low,
+// 1 + high) is detached and multiplies log_prob: l = -sg(w) * A * log_prob, so
+// dl/dlog_prob = -w * A. Unlike PPO, a token whose ratio is clipped keeps its gradient (scaled by
+// the bound). The gradient holds w constant, so it is not the derivative of the loss value
+// (RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT). Defaults are verl's: the actor's clip_ratio, 0.2.
+#pragma once
+
+#include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/token_math.hpp>
+#include <string>
+
+namespace rlloss::cispo {
+
+using kit::kInfinity;
+
+struct CispoMath {
+  static constexpr const char* kName = "cispo";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kDescription =
+      "Clipped IS-weight Policy Optimization: the clipped ratio, detached, weights the policy "
+      "gradient of every token (verl's cispo)";
+
+  static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "ratio_mean",
+                                                 "is_weight_mean"};
+
+  static constexpr rlloss_arg_spec kArgs[] = {
+      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
+       "clip range epsilon; the IS weight is clipped to [1 - low, 1 + high]", 0.2, nullptr, 0, 1, 1,
+       0, nullptr, 0, nullptr},
+      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
+       "lower clip range of the IS weight; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0,
+       nullptr, 0, "clip_ratio"},
+      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
+       "upper clip range of the IS weight; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity, 1,
+       0, nullptr, 0, "clip_ratio"},
+      kit::agg_mode_arg_spec(),
+      kit::loss_scale_factor_arg_spec(),
+  };
+
+  static constexpr bool kSurrogateGradient = true;
+
+  template <class C>
+  struct Params {
+    C ratio_low, ratio_high;
+  };
+
+  template <class C>
+  static Params<C> make_params(const kit::ResolvedArgs& args) {
+    return {C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high"))};
+  }
+
+  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+
+  enum Term { kNegLogRatio, kClipped, kRatio, kWeight, kNumTermsEnum };
+  static constexpr int kNumTerms = kNumTermsEnum;
+
+  template <class C>
+  using Token = kit::TokenResult<C, kNumTerms>;
+
+  template <class C>
+  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
+                                             C advantage) {
+    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
+    (void)passes;  // the weight is detached: no gradient flows through the ratio or its clamp
+    const C weight = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
+    Token<C> t;
+    t.loss = -weight * advantage * log_prob;
+    t.dloss = -weight * advantage;
+    t.terms[kNegLogRatio] = -log_ratio;
+    t.terms[kClipped] = weight != ratio ? C(1) : C(0);
+    t.terms[kRatio] = ratio;
+    t.terms[kWeight] = weight;
+    return t;
+  }
+
+  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
+    for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
+  }
+};
+
+}  // namespace rlloss::cispo

@@ -1,0 +1,5 @@
+#include <rlloss/kit/plugin.hpp>
+
+#include "gspo_math.hpp"
+
+RLLOSS_DEFINE_PLUGIN(rlloss::gspo::GspoMath)
