@@ -81,18 +81,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
 
   auto* compare = app.add_subcommand(
-      "compare", "train two configs with the same seeds and data; table and reward/KL plot");
+      "compare", "train several configs with the same seeds and data; table and reward/KL plot");
   rlloss::host::CompareOptions compare_options;
   std::optional<int64_t> compare_steps;
-  compare->add_option("config_a", compare_options.config_a, "first trainer YAML")
+  compare->add_option("configs", compare_options.configs, "two or more trainer YAMLs")
       ->required()
-      ->check(CLI::ExistingFile);
-  compare->add_option("config_b", compare_options.config_b, "second trainer YAML")
-      ->required()
+      ->expected(2, 16)
       ->check(CLI::ExistingFile);
   compare
       ->add_option("--seeds", compare_options.seeds,
-                   "seeds to run each config with (default: A's trainer.seed)")
+                   "seeds to run each config with (default: the first config's trainer.seed)")
       ->delimiter(',');
   compare->add_option("--steps", compare_steps, "override trainer.total_training_steps");
   compare->add_option("--out-dir", compare_options.out_dir,

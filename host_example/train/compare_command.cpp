@@ -1,9 +1,10 @@
-// `host_example compare A.yaml B.yaml`: both configs trained with the same seeds and data, a
-// side-by-side table and reward/KL curves drawn by gnuplot.
+// `host_example compare A.yaml B.yaml [C.yaml ...]`: every config trained with the same seeds and
+// data, a side-by-side table and reward/KL curves drawn by gnuplot.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -57,25 +58,28 @@ std::vector<double> pick(const std::vector<train::RunSummary>& runs,
 int run_compare(const CommonOptions& common, const CompareOptions& options) {
   using train::mean_and_spread;
   std::filesystem::create_directories(options.out_dir);
-  std::vector<Side> sides(2);
-  const std::filesystem::path files[2] = {options.config_a, options.config_b};
+  const std::vector<std::filesystem::path>& files = options.configs;
+  if (files.size() < 2) throw std::invalid_argument("compare needs two or more trainer YAMLs");
+  std::vector<Side> sides(files.size());
   std::vector<uint64_t> seeds = options.seeds;
   double threshold = 0;
-  for (int i = 0; i < 2; ++i) {
+  bool distinct = true;
+  for (size_t i = 0; i < files.size(); ++i) {
     train::RunSetup setup = train::load_run(files[i], common.plugin_dirs, {});
     if (i == 0) {
       if (seeds.empty()) seeds.push_back(setup.config.seed);
-      threshold = setup.config.reward_threshold;  // one threshold for both sides
+      threshold = setup.config.reward_threshold;  // one threshold for every side
     }
-    sides[static_cast<size_t>(i)].label = setup.loss_mode;
+    sides[i].label = setup.loss_mode;
+    for (size_t j = 0; j < i; ++j) distinct &= sides[j].label != sides[i].label;
   }
-  if (sides[0].label == sides[1].label) {
-    sides[0].label = files[0].stem().string();
-    sides[1].label = files[1].stem().string();
+  // Labels name the loss_mode, or the files when two configs share one.
+  if (!distinct) {
+    for (size_t i = 0; i < files.size(); ++i) sides[i].label = files[i].stem().string();
   }
 
-  for (int i = 0; i < 2; ++i) {
-    Side& side = sides[static_cast<size_t>(i)];
+  for (size_t i = 0; i < files.size(); ++i) {
+    Side& side = sides[i];
     for (const uint64_t seed : seeds) {
       train::RunSetup setup = train::load_run(files[i], common.plugin_dirs, {});
       train::TrainConfig& config = setup.config;
@@ -120,30 +124,34 @@ int run_compare(const CommonOptions& common, const CompareOptions& options) {
     for (const char c : text) shown += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     return text + std::string(width > shown ? width - shown : 0, ' ');
   };
-  const auto row = [&](const std::string& name, const std::string& a, const std::string& b) {
-    std::printf("  %s %s %s\n", pad(name, 28).c_str(), pad(a, 26).c_str(), pad(b, 26).c_str());
+  const auto row = [&](const std::string& name, const std::vector<std::string>& cells) {
+    std::string line = "  " + pad(name, 28);
+    for (const auto& cell : cells) line += " " + pad(cell, 22);
+    std::printf("%s\n", line.c_str());
   };
-  row("", sides[0].label, sides[1].label);
-  row("reward at step 1", mean_and_spread(pick(sides[0].runs, &train::RunSummary::first_reward), 3),
-      mean_and_spread(pick(sides[1].runs, &train::RunSummary::first_reward), 3));
-  row("final reward (last 10)",
-      mean_and_spread(pick(sides[0].runs, &train::RunSummary::final_reward), 3),
-      mean_and_spread(pick(sides[1].runs, &train::RunSummary::final_reward), 3));
-  row("final exact answers",
-      mean_and_spread(pick(sides[0].runs, &train::RunSummary::final_exact), 3),
-      mean_and_spread(pick(sides[1].runs, &train::RunSummary::final_exact), 3));
+  const auto each = [&](auto cell) {
+    std::vector<std::string> cells;
+    for (const Side& side : sides) cells.push_back(cell(side));
+    return cells;
+  };
+  const auto stat = [&](double train::RunSummary::*field, int digits) {
+    return each([&](const Side& side) { return mean_and_spread(pick(side.runs, field), digits); });
+  };
+  row("", each([](const Side& side) { return side.label; }));
+  row("reward at step 1", stat(&train::RunSummary::first_reward, 3));
+  row("final reward (last 10)", stat(&train::RunSummary::final_reward, 3));
+  row("final exact answers", stat(&train::RunSummary::final_exact, 3));
   char threshold_name[64];
   std::snprintf(threshold_name, sizeof(threshold_name), "steps to reward >= %.2f", threshold);
-  row(threshold_name, join_steps(sides[0].runs), join_steps(sides[1].runs));
-  row("mean KL(old||new)", mean_and_spread(pick(sides[0].runs, &train::RunSummary::mean_kl), 5),
-      mean_and_spread(pick(sides[1].runs, &train::RunSummary::mean_kl), 5));
-  row("wall time per run (s)", mean_and_spread(pick(sides[0].runs, &train::RunSummary::wall_s), 1),
-      mean_and_spread(pick(sides[1].runs, &train::RunSummary::wall_s), 1));
+  row(threshold_name, each([](const Side& side) { return join_steps(side.runs); }));
+  row("mean KL(old||new)", stat(&train::RunSummary::mean_kl, 5));
+  row("wall time per run (s)", stat(&train::RunSummary::wall_s, 1));
 
+  std::vector<train::Curve> curves;
+  for (const Side& side : sides) curves.push_back(side.curve);
   const std::filesystem::path png = options.out_dir / "compare.png";
-  const std::string error =
-      train::plot_curves({sides[0].curve, sides[1].curve}, options.out_dir / "curves.dat",
-                         options.out_dir / "curves.gnuplot", png);
+  const std::string error = train::plot_curves(curves, options.out_dir / "curves.dat",
+                                               options.out_dir / "curves.gnuplot", png);
   std::printf("\nmetrics per step: %s/<label>_seed<N>.jsonl\n", options.out_dir.c_str());
   if (!error.empty()) {
     std::fprintf(stderr, "compare: no plot: %s\n", error.c_str());

@@ -28,9 +28,8 @@ struct TrainOptions {
 };
 
 struct CompareOptions {
-  std::filesystem::path config_a;
-  std::filesystem::path config_b;
-  std::vector<uint64_t> seeds;  // empty: config A's trainer.seed
+  std::vector<std::filesystem::path> configs;  // two or more trainer YAMLs
+  std::vector<uint64_t> seeds;                 // empty: the first config's trainer.seed
   std::optional<int64_t> steps;
   std::filesystem::path out_dir = "compare_out";
 };
