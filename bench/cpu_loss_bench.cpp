@@ -1,5 +1,5 @@
-// cpu_loss_bench: SAPO and PPO-clip, float32, token-mean, at 4K, 256K and 4M tokens, on 1 and 2
-// threads (the same count on every side):
+// cpu_loss_bench: SAPO, PPO-clip, GSPO, CISPO and SAPO at sequence level (sapo_seq), float32,
+// token-mean, at 4K, 256K and 4M tokens, on 1 and 2 threads (the same count on every side):
 //   plugin/<loss>  one plugin call: loss, d loss / d log_prob and metrics in one fused pass;
 //   eager/<loss>   the same loss as LibTorch eager ops, forward and backward (autograd);
 //   memcpy_inputs  memcpy of the input bytes, the bound for a single pass over memory.
@@ -12,7 +12,9 @@
 //     credited 26 B/token. Its GB/s is the machine's copy bandwidth; plugin GB/s / memcpy GB/s is
 //     the fraction of that bandwidth the fused pass achieves (goal: >= 80% at 4M tokens).
 // The plugin also reads the mask once more to count tokens per sequence (aggregation weights);
-// those bytes are not credited.
+// those bytes are not credited, nor the row pre-pass's second read of log_prob, old_log_prob and
+// the mask for the sequence-level losses (gspo, sapo_seq): plugin/sapo against plugin/sapo_seq
+// shows what the pre-pass costs, and that a token-level loss does not pay it.
 //
 // The instruction set of the plugin's kernel is picked once per process: run with
 // RLLOSS_CPU_ISA=generic|avx2|avx512 to force one (it is reported in the context).
@@ -26,7 +28,9 @@
 #include <functional>
 #include <memory>
 #include <rlloss/registry.hpp>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench_batch.hpp"
@@ -51,13 +55,60 @@ const Registry& registry() {
   return *loaded;
 }
 
-torch::Tensor eager_loss(const std::string& name, const Loss& loss, const torch::Tensor& log_prob,
+// A benchmarked variant: a plugin with some arguments set; token-mean throughout.
+struct Variant {
+  std::string label;
+  std::string plugin;
+  std::vector<std::pair<std::string, std::string>> args;
+};
+
+const std::vector<Variant>& variants() {
+  static const std::vector<Variant> all = {
+      {"sapo", "sapo", {}},
+      {"ppo_clip", "ppo_clip", {}},
+      {"gspo", "gspo", {{"loss_agg_mode", "token-mean"}}},
+      {"cispo", "cispo", {}},
+      {"sapo_seq", "sapo", {{"importance_sampling_level", "sequence"}}},
+  };
+  return all;
+}
+
+const Variant& variant(const std::string& label) {
+  for (const auto& v : variants()) {
+    if (v.label == label) return v;
+  }
+  throw std::invalid_argument("no benchmark variant " + label);
+}
+
+std::shared_ptr<Loss> make_loss(const std::string& label) {
+  const Variant& v = variant(label);
+  const auto plugin = registry().find(v.plugin);
+  kit::ResolvedArgs args = kit::declared_args(plugin->table().args, plugin->table().num_args);
+  for (auto& entry : args.entries()) {
+    for (const auto& [name, value] : v.args) {
+      if (name == entry.spec->name) {
+        entry.value.string = value;
+        entry.given = true;
+      }
+    }
+  }
+  kit::apply_defaults(args);
+  return registry().create(v.plugin, args);
+}
+
+torch::Tensor eager_loss(const std::string& label, const Loss& loss, const torch::Tensor& log_prob,
                          const torch::Tensor& old_log_prob, const torch::Tensor& advantages,
                          const torch::Tensor& mask) {
   const auto& args = loss.args();
-  if (name == "sapo") {
-    return sapo_eager_loss(log_prob, old_log_prob, advantages, mask, args.number("tau_pos"),
-                           args.number("tau_neg"));
+  if (label == "sapo" || label == "sapo_seq") {
+    const auto fn = label == "sapo" ? sapo_eager_loss : sapo_sequence_eager_loss;
+    return fn(log_prob, old_log_prob, advantages, mask, args.number("tau_pos"),
+              args.number("tau_neg"));
+  }
+  if (label == "gspo" || label == "cispo") {
+    const auto fn = label == "gspo" ? gspo_eager_loss : cispo_eager_loss;
+    return fn(log_prob, old_log_prob, advantages, mask, args.number("clip_ratio_low"),
+              args.number("clip_ratio_high"));
   }
   return ppo_clip_eager_loss(log_prob, old_log_prob, advantages, mask,
                              args.number("clip_ratio_low"), args.number("clip_ratio_high"),
@@ -86,7 +137,7 @@ void run_plugin(benchmark::State& state, const std::string& name) {
   const int64_t tokens = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   const Batch batch = make_batch(tokens);
-  const std::shared_ptr<Loss> loss = registry().create_default(name);
+  const std::shared_ptr<Loss> loss = make_loss(name);
   const PluginCall call(loss, batch, threads);
   call.run();
   const std::string error = mismatch(name, *loss, batch, call);
@@ -107,7 +158,7 @@ void run_eager(benchmark::State& state, const std::string& name) {
   const int threads = static_cast<int>(state.range(1));
   torch::set_num_threads(threads);
   const Batch batch = make_batch(tokens);
-  const std::shared_ptr<Loss> loss = registry().create_default(name);
+  const std::shared_ptr<Loss> loss = make_loss(name);
   torch::Tensor log_prob = batch.log_prob.clone().requires_grad_(true);
   for (auto _ : state) {
     log_prob.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True)
@@ -161,7 +212,8 @@ void configure(benchmark::internal::Benchmark* b) {
 }
 
 void register_all() {
-  for (const std::string name : {"sapo", "ppo_clip"}) {
+  for (const Variant& v : variants()) {
+    const std::string name = v.label;
     configure(benchmark::RegisterBenchmark(("plugin/" + name).c_str(), run_plugin, name));
     configure(benchmark::RegisterBenchmark(("eager/" + name).c_str(), run_eager, name));
   }

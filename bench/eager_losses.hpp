@@ -16,4 +16,20 @@ torch::Tensor ppo_clip_eager_loss(const torch::Tensor& log_prob, const torch::Te
                                   double clip_ratio_low, double clip_ratio_high,
                                   double clip_ratio_c);
 
+// GSPO (verl's gspo, token-mean here): the sequence ratio with the stop-gradient form.
+torch::Tensor gspo_eager_loss(const torch::Tensor& log_prob, const torch::Tensor& old_log_prob,
+                              const torch::Tensor& advantages, const torch::Tensor& mask,
+                              double clip_ratio_low, double clip_ratio_high);
+
+// CISPO (verl's cispo): the clipped ratio, detached, weights -A * log_prob.
+torch::Tensor cispo_eager_loss(const torch::Tensor& log_prob, const torch::Tensor& old_log_prob,
+                               const torch::Tensor& advantages, const torch::Tensor& mask,
+                               double clip_ratio_low, double clip_ratio_high);
+
+// SAPO with importance_sampling_level sequence: the gate on the sequence ratio.
+torch::Tensor sapo_sequence_eager_loss(const torch::Tensor& log_prob,
+                                       const torch::Tensor& old_log_prob,
+                                       const torch::Tensor& advantages, const torch::Tensor& mask,
+                                       double tau_pos, double tau_neg);
+
 }  // namespace rlloss::bench

@@ -1,6 +1,7 @@
-// GPU benchmark: the plugin's CUDA path against a device-to-device copy of the same bytes and,
-// when LibTorch has CUDA, the same formula as LibTorch eager ops with forward and backward.
-// Timed with CUDA events on one stream (manual time); run on a GPU machine, not in CI.
+// GPU benchmark (sapo, ppo_clip, gspo with its row pre-pass, cispo): the plugin's CUDA path against
+// a device-to-device copy of the same bytes and, when LibTorch has CUDA, the same formula as
+// LibTorch eager ops with forward and backward. Timed with CUDA events on one stream (manual time);
+// run on a GPU machine, not in CI.
 //
 // Bytes: the fused pass must read log_prob, old_log_prob, advantages (4 B each, float32) and the
 // mask (1 B) and write the gradient (4 B): 17 B per token. The copy moves the same 17 B per token
@@ -81,7 +82,14 @@ void time_on_stream(benchmark::State& state, cudaStream_t stream, Body&& body) {
 
 void plugin_call(benchmark::State& state, const std::string& name) {
   if (!has_gpu()) return state.SkipWithError("no CUDA device");
-  const auto loss = registry().create_default(name);
+  std::shared_ptr<Loss> loss = registry().create_default(name);
+  if (name == "gspo") {
+    kit::ResolvedArgs args = loss->args();
+    for (auto& entry : args.entries()) {
+      if (std::string(entry.spec->name) == "loss_agg_mode") entry.value.string = "token-mean";
+    }
+    loss = registry().create(name, args);
+  }
   DeviceBatch b = make_batch(state.range(0), loss->metric_names().size());
   rlloss_compute_call call{};
   call.struct_size = sizeof call;
@@ -123,8 +131,11 @@ void eager(benchmark::State& state, const std::string& name) {
   const auto advantages = torch::randn({rows, kCols}, options);
   const auto mask = torch::rand({rows, kCols}, options) < 0.9;
   time_on_stream(state, nullptr, [&] {
-    const auto loss = name == "sapo"
-                          ? sapo_eager_loss(log_prob, old_lp, advantages, mask, 1.0, 1.05)
+    // Each loss's defaults (token-mean for all: the plugin's gspo is created likewise below).
+    const auto loss =
+        name == "sapo"    ? sapo_eager_loss(log_prob, old_lp, advantages, mask, 1.0, 1.05)
+        : name == "gspo"  ? gspo_eager_loss(log_prob, old_lp, advantages, mask, 0.2, 0.2)
+        : name == "cispo" ? cispo_eager_loss(log_prob, old_lp, advantages, mask, 0.2, 0.2)
                           : ppo_clip_eager_loss(log_prob, old_lp, advantages, mask, 0.2, 0.2, 3.0);
     loss.backward();
     log_prob.mutable_grad().reset();
@@ -140,6 +151,16 @@ BENCHMARK_CAPTURE(eager, ppo_clip, std::string("ppo_clip"))
     ->Range(1 << 20, 1 << 27)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(eager, gspo, std::string("gspo"))
+    ->RangeMultiplier(16)
+    ->Range(1 << 20, 1 << 27)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(eager, cispo, std::string("cispo"))
+    ->RangeMultiplier(16)
+    ->Range(1 << 20, 1 << 27)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 #endif
 
 BENCHMARK_CAPTURE(plugin_call, sapo, std::string("sapo"))
@@ -148,6 +169,16 @@ BENCHMARK_CAPTURE(plugin_call, sapo, std::string("sapo"))
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(plugin_call, ppo_clip, std::string("ppo_clip"))
+    ->RangeMultiplier(16)
+    ->Range(1 << 20, 1 << 27)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(plugin_call, gspo, std::string("gspo"))
+    ->RangeMultiplier(16)
+    ->Range(1 << 20, 1 << 27)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(plugin_call, cispo, std::string("cispo"))
     ->RangeMultiplier(16)
     ->Range(1 << 20, 1 << 27)
     ->UseManualTime()

@@ -41,7 +41,7 @@ def main():
               "eager us", "speed-up")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for loss in ("sapo", "ppo_clip"):
+    for loss in ("sapo", "ppo_clip", "gspo", "cispo", "sapo_seq"):
         for (variant, tokens, threads) in sorted(k for k in table if k[0] == "plugin/" + loss):
             plugin = table[(variant, tokens, threads)]
             memcpy = table.get(("memcpy_inputs", tokens, threads))
