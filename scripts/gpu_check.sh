@@ -9,7 +9,7 @@
 # Environment: GPU_CHECK_BUILD_DIR (build-gpu), JOBS ($(nproc)), CMAKE_ARGS (extra, e.g.
 # -DTorch_DIR=$Torch_DIR, which gpu-env.sh exports), BENCH_MIN_TIME (0.2 s per benchmark).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=${1:?usage: scripts/gpu_check.sh OUT_DIR}
 mkdir -p "$out"
 build=${GPU_CHECK_BUILD_DIR:-build-gpu}

@@ -75,7 +75,7 @@ struct GspoMath {
                                              C advantage, C row_log_ratio) {
     // verl clamps the sequence log-ratio above only, at 10; the gradient stops there.
     const C log_s = kit::min_value(row_log_ratio, C(10));
-    const C passes = row_log_ratio <= C(10) ? C(1) : C(0);
+    const C passes = static_cast<C>(row_log_ratio <= C(10));
     const C s = kit::fast_exp(log_s);
     const C clipped_s = kit::max_value(kit::min_value(s, p.ratio_high), p.ratio_low);
     const C unclipped_loss = -advantage * s;

@@ -68,12 +68,15 @@ RLLOSS_ALWAYS_INLINE void token_block(const typename Math::template Params<T>& p
       mask[j] = static_cast<T>(s.mask[at(j0 + j, s.mask_stride)]);
     }
   }
+  // A local copy: a store to the gradient (also a T) could otherwise change it, as far as the
+  // compiler knows, and the loop would reload it and run scalar.
+  const T row_log_ratio = s.row_log_ratio;
   for (int64_t j = 0; j < m; ++j) {
     const int64_t k = j0 + j;
     const bool on = mask[j] != T(0);
-    const auto token = call_token<Math, T>(
-        params, s.log_prob[at(k, s.log_prob_stride)], s.old_log_prob[at(k, s.old_log_prob_stride)],
-        s.advantages[at(k, s.advantages_stride)], s.row_log_ratio);
+    const auto token = call_token<Math, T>(params, s.log_prob[at(k, s.log_prob_stride)],
+                                           s.old_log_prob[at(k, s.old_log_prob_stride)],
+                                           s.advantages[at(k, s.advantages_stride)], row_log_ratio);
     const T is_weight = kIsWeights ? s.is_weights[at(k, s.is_weights_stride)] : T(1);
     const T grad = token.dloss * is_weight * weight;
     const T loss = token.loss * is_weight;
