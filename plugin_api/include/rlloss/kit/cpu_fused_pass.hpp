@@ -141,6 +141,10 @@ void run_segment(const typename Math::template Params<T>& shared_params, const C
 // skipped, never multiplied by 0, so NaN or inf there changes nothing.
 template <class T, class M>
 void row_log_ratio_means(const CpuCall& c, int threads, double* out) {
+  if (c.cols == 0) {  // rows with no token; the data pointers may be null
+    std::fill(out, out + c.rows, 0.0);
+    return;
+  }
 #pragma omp parallel for schedule(static) num_threads(threads) if (c.rows * c.cols > kChunkTokens)
   for (int64_t b = 0; b < c.rows; ++b) {
     const T* log_prob = reinterpret_cast<const T*>(c.log_prob.data) + b * c.log_prob.row_stride;
