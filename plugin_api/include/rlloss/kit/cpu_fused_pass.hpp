@@ -68,15 +68,17 @@ RLLOSS_ALWAYS_INLINE void token_block(const typename Math::template Params<T>& p
       mask[j] = static_cast<T>(s.mask[at(j0 + j, s.mask_stride)]);
     }
   }
-  // A local copy: a store to the gradient (also a T) could otherwise change it, as far as the
-  // compiler knows, and the loop would reload it and run scalar.
-  const T row_log_ratio = s.row_log_ratio;
+  // The row's value is spread over a block-sized array rather than read as one invariant: GCC 12
+  // does not vectorise the token loop when the Math hoists an exp of the invariant out of it (GSPO
+  // ran scalar, "no vectype for stmt"). Losses without a row value skip this.
+  T row_log_ratio[kRowLogRatio<Math> ? kBlockTokens : 1];
+  if constexpr (kRowLogRatio<Math>) std::fill(row_log_ratio, row_log_ratio + m, s.row_log_ratio);
   for (int64_t j = 0; j < m; ++j) {
     const int64_t k = j0 + j;
     const bool on = mask[j] != T(0);
-    const auto token = call_token<Math, T>(params, s.log_prob[at(k, s.log_prob_stride)],
-                                           s.old_log_prob[at(k, s.old_log_prob_stride)],
-                                           s.advantages[at(k, s.advantages_stride)], row_log_ratio);
+    const auto token = call_token<Math, T>(
+        params, s.log_prob[at(k, s.log_prob_stride)], s.old_log_prob[at(k, s.old_log_prob_stride)],
+        s.advantages[at(k, s.advantages_stride)], row_log_ratio[kRowLogRatio<Math> ? j : 0]);
     const T is_weight = kIsWeights ? s.is_weights[at(k, s.is_weights_stride)] : T(1);
     const T grad = token.dloss * is_weight * weight;
     const T loss = token.loss * is_weight;
@@ -136,31 +138,58 @@ void run_segment(const typename Math::template Params<T>& shared_params, const C
   }
 }
 
-// The row pre-pass: each row's masked mean of log_prob - old_log_prob, summed in double in column
-// order (one row per iteration, so any thread count gives the same values). Masked tokens are
-// skipped, never multiplied by 0, so NaN or inf there changes nothing.
+// The masked mean of log_prob - old_log_prob over one row. Token t sums into lane t % kLanes in
+// column order, in double, whatever the vector width or the thread count; masked tokens are
+// skipped by a select, never multiplied by 0, so NaN or inf there changes nothing.
+template <class T, class M, bool kUnit>
+double row_log_ratio_mean(const CpuCall& c, int64_t b) {
+  const auto at = [](int64_t t, int64_t stride) { return kUnit ? t : t * stride; };
+  const T* log_prob = reinterpret_cast<const T*>(c.log_prob.data) + b * c.log_prob.row_stride;
+  const T* old_log_prob =
+      reinterpret_cast<const T*>(c.old_log_prob.data) + b * c.old_log_prob.row_stride;
+  const M* mask = reinterpret_cast<const M*>(c.response_mask.data) + b * c.response_mask.row_stride;
+  double sums[kLanes] = {};
+  double counts[kLanes] = {};
+  for (int64_t t0 = 0; t0 < c.cols; t0 += kBlockTokens) {
+    const int64_t m = std::min(kBlockTokens, c.cols - t0);
+    // Widened first, as in token_block: byte-wide conditions among double lanes run scalar.
+    double on[kBlockTokens];
+    for (int64_t j = 0; j < m; ++j) {
+      on[j] = mask[at(t0 + j, c.response_mask.col_stride)] != M(0) ? 1.0 : 0.0;
+    }
+    const auto add = [&](int64_t j, int lane) {
+      const int64_t t = t0 + j;
+      const double difference = static_cast<double>(log_prob[at(t, c.log_prob.col_stride)]) -
+                                static_cast<double>(old_log_prob[at(t, c.old_log_prob.col_stride)]);
+      sums[lane] += on[j] != 0.0 ? difference : 0.0;
+      counts[lane] += on[j];
+    };
+    int64_t j = 0;
+    for (; j + kLanes <= m; j += kLanes) {
+      for (int lane = 0; lane < kLanes; ++lane) add(j + lane, lane);
+    }
+    for (int lane = 0; j + lane < m; ++lane) add(j + lane, lane);
+  }
+  double sum = 0;
+  double count = 0;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    sum += sums[lane];
+    count += counts[lane];
+  }
+  return count > 0 ? sum / count : 0.0;
+}
+
+// The row pre-pass: each row's masked mean log-ratio, one row per iteration, so any thread count
+// gives the same values.
 template <class T, class M>
-void row_log_ratio_means(const CpuCall& c, int threads, double* out) {
+void row_log_ratio_means(const CpuCall& c, bool unit, int threads, double* out) {
   if (c.cols == 0) {  // rows with no token; the data pointers may be null
     std::fill(out, out + c.rows, 0.0);
     return;
   }
 #pragma omp parallel for schedule(static) num_threads(threads) if (c.rows * c.cols > kChunkTokens)
   for (int64_t b = 0; b < c.rows; ++b) {
-    const T* log_prob = reinterpret_cast<const T*>(c.log_prob.data) + b * c.log_prob.row_stride;
-    const T* old_log_prob =
-        reinterpret_cast<const T*>(c.old_log_prob.data) + b * c.old_log_prob.row_stride;
-    const M* mask =
-        reinterpret_cast<const M*>(c.response_mask.data) + b * c.response_mask.row_stride;
-    double sum = 0;
-    int64_t count = 0;
-    for (int64_t t = 0; t < c.cols; ++t) {
-      if (mask[t * c.response_mask.col_stride] == M(0)) continue;
-      sum += static_cast<double>(log_prob[t * c.log_prob.col_stride]) -
-             static_cast<double>(old_log_prob[t * c.old_log_prob.col_stride]);
-      ++count;
-    }
-    out[b] = count > 0 ? sum / static_cast<double>(count) : 0.0;
+    out[b] = unit ? row_log_ratio_mean<T, M, true>(c, b) : row_log_ratio_mean<T, M, false>(c, b);
   }
 }
 
@@ -198,15 +227,15 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
 template <class Math, class T, class M>
 void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sums) {
   CpuCall c = call;
-  std::vector<double> row_log_ratio;
-  if (kRowLogRatio<Math> && instance.row_log_ratio) {
-    row_log_ratio.resize(static_cast<size_t>(c.rows));
-    row_log_ratio_means<T, M>(c, thread_count(c), row_log_ratio.data());
-    c.row_log_ratio = row_log_ratio.data();
-  }
   const bool unit = c.log_prob.col_stride == 1 && c.old_log_prob.col_stride == 1 &&
                     c.advantages.col_stride == 1 && c.response_mask.col_stride == 1 &&
                     c.grad.col_stride == 1 && (!c.has_is_weights || c.is_weights.col_stride == 1);
+  std::vector<double> row_log_ratio;
+  if (kRowLogRatio<Math> && instance.row_log_ratio) {
+    row_log_ratio.resize(static_cast<size_t>(c.rows));
+    row_log_ratio_means<T, M>(c, unit, thread_count(c), row_log_ratio.data());
+    c.row_log_ratio = row_log_ratio.data();
+  }
   if (unit) {
     c.has_is_weights ? run_chunks<Math, T, M, true, true>(instance, c, sums)
                      : run_chunks<Math, T, M, true, false>(instance, c, sums);

@@ -28,9 +28,16 @@ RLLOSS_ALWAYS_INLINE double max_value(double a, double b) {
   return a < b ? b : a;
 }
 
-// exp(x), x clamped to [-87, 88] so 2^k stays a normal float; exp(-87) ~ 1.6e-38 stands in for 0.
-RLLOSS_ALWAYS_INLINE float fast_exp(float x) {
-  x = max_value(min_value(x, 88.0f), -87.0f);
+// The range fast_exp_in_range() serves: 2^k stays a normal number, and exp(kExpMin) stands in for
+// 0 (1.6e-38 in float, 3.3e-308 in double).
+template <class C>
+inline constexpr C kExpMin = sizeof(C) == 4 ? C(-87) : C(-708);
+template <class C>
+inline constexpr C kExpMax = sizeof(C) == 4 ? C(88) : C(709);
+
+// exp(x) for x in [kExpMin, kExpMax] (or NaN, which gives NaN); no clamp, for callers whose
+// argument is already bounded: a clamp is two compare-and-selects per vector in the hot loop.
+RLLOSS_ALWAYS_INLINE float fast_exp_in_range(float x) {
   // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
   const float shifter = 12582912.0f;
   const float shifted = x * 1.44269504088896341f + shifter;
@@ -50,9 +57,7 @@ RLLOSS_ALWAYS_INLINE float fast_exp(float x) {
   return y * scale;
 }
 
-// exp(x), x clamped to [-708, 709].
-RLLOSS_ALWAYS_INLINE double fast_exp(double x) {
-  x = max_value(min_value(x, 709.0), -708.0);
+RLLOSS_ALWAYS_INLINE double fast_exp_in_range(double x) {
   const double shifter = 6755399441055744.0;  // 1.5 * 2^52
   const double shifted = x * 1.4426950408889634073599 + shifter;
   const double k = shifted - shifter;
@@ -74,6 +79,12 @@ RLLOSS_ALWAYS_INLINE double fast_exp(double x) {
   return y * scale;
 }
 
+// exp(x) for any x: clamped to [kExpMin, kExpMax] first.
+template <class C>
+RLLOSS_ALWAYS_INLINE C fast_exp(C x) {
+  return fast_exp_in_range(max_value(min_value(x, kExpMax<C>), kExpMin<C>));
+}
+
 // sigmoid(z) and 1 - sigmoid(z), each without cancellation and finite for any finite z.
 template <class C>
 struct SigmoidPair {
@@ -83,7 +94,7 @@ struct SigmoidPair {
 
 template <class C>
 RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair(C z) {
-  const C e = fast_exp(z < C(0) ? z : -z);  // exp(-|z|) in (0, 1]
+  const C e = fast_exp_in_range(max_value(z < C(0) ? z : -z, kExpMin<C>));  // exp(-|z|) in (0, 1]
   const C inv = C(1) / (C(1) + e);
   const C small = e * inv;
   const bool non_negative = z >= C(0);

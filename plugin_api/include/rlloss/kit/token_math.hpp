@@ -26,7 +26,8 @@ struct ImportanceRatio {
 template <class C>
 RLLOSS_ALWAYS_INLINE ImportanceRatio<C> ratio_from_log(C raw) {
   const C log_ratio = max_value(min_value(raw, C(20)), C(-20));
-  return {log_ratio, fast_exp(log_ratio), raw >= C(-20) && raw <= C(20) ? C(1) : C(0)};
+  // The clamp is inactive exactly where it returns its argument (a NaN is never equal).
+  return {log_ratio, fast_exp_in_range(log_ratio), log_ratio == raw ? C(1) : C(0)};
 }
 
 // The clamped log-ratio and ratio every token-level policy loss starts from.
