@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <boost/dll/shared_library.hpp>
+#include <cstddef>
 #include <cstdlib>
+#include <rlloss/contract/versioned_array.hpp>
 #include <rlloss/registry.hpp>
 #include <sstream>
 
-#include <cstddef>
 #include "elf_inspect.hpp"
 #include "table_validation.hpp"
 
@@ -124,7 +125,7 @@ LoadedPlugin::LoadedPlugin(const rlloss_plugin* table, fs::path path)
     : table_(table), path_(std::move(path)) {}
 
 uint64_t LoadedPlugin::flags() const {
-  const size_t end = offsetof(rlloss_plugin, flags) + sizeof(uint64_t);
+  const size_t end = RLLOSS_PLUGIN_STRUCT_SIZE_1_1;
   return table_->struct_size >= end ? table_->flags : 0;
 }
 
@@ -142,7 +143,7 @@ std::vector<std::string> LoadedPlugin::metric_names() const {
 std::vector<const rlloss_arg_spec*> LoadedPlugin::args() const {
   std::vector<const rlloss_arg_spec*> specs;
   for (uint32_t i = 0; i < table_->num_args; ++i) {
-    specs.push_back(&kit::versioned_at(table_->args, i));
+    specs.push_back(&contract::versioned_at(table_->args, i));
   }
   return specs;
 }

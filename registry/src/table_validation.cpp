@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstddef>
+#include <rlloss/contract/versioned_array.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <set>
 
@@ -9,8 +10,8 @@ namespace rlloss::detail {
 namespace {
 
 // The first ABI 1 table ended at `destroy`.
-constexpr size_t kTableMinSize = offsetof(rlloss_plugin, destroy) + sizeof(void (*)(void*));
-constexpr size_t kArgSpecMinSize = offsetof(rlloss_arg_spec, default_from) + sizeof(const char*);
+constexpr size_t kTableMinSize = RLLOSS_PLUGIN_STRUCT_SIZE_1_0;
+constexpr size_t kArgSpecMinSize = RLLOSS_ARG_SPEC_STRUCT_SIZE_1_0;
 
 std::string arg_problem(const rlloss_arg_spec& spec, const std::set<std::string>& names) {
   const std::string where = std::string("argument '") + spec.name + "'";
@@ -80,14 +81,12 @@ std::string table_problem(const rlloss_plugin* table) {
       return "metric " + std::to_string(i) + " has a bad name";
   }
   if (table->num_args > 0 && table->args == nullptr) return "its argument schema is NULL";
+  const std::string layout =
+      contract::array_problem(table->args, table->num_args, kArgSpecMinSize, "rlloss_arg_spec");
+  if (!layout.empty()) return "its argument schema cannot be read: " + layout;
   std::set<std::string> names;
   for (uint32_t i = 0; i < table->num_args; ++i) {
-    const rlloss_arg_spec& spec = kit::versioned_at(table->args, i);
-    if (spec.struct_size < kArgSpecMinSize) {
-      return "argument " + std::to_string(i) + " has struct_size " +
-             std::to_string(spec.struct_size) + ", smaller than ABI 1.0's " +
-             std::to_string(kArgSpecMinSize);
-    }
+    const rlloss_arg_spec& spec = contract::versioned_at(table->args, i);
     if (!is_identifier(spec.name)) return "argument " + std::to_string(i) + " has a bad name";
     if (spec.doc == nullptr) return std::string("argument '") + spec.name + "' has no doc string";
     if (!names.insert(spec.name).second) {
@@ -95,7 +94,7 @@ std::string table_problem(const rlloss_plugin* table) {
     }
   }
   for (uint32_t i = 0; i < table->num_args; ++i) {
-    const std::string problem = arg_problem(kit::versioned_at(table->args, i), names);
+    const std::string problem = arg_problem(contract::versioned_at(table->args, i), names);
     if (!problem.empty()) return problem;
   }
   return "";

@@ -71,7 +71,7 @@ TEST_P(BadTensor, OldLogProbOfRankThree) {
 
 TEST_P(BadTensor, LogProbWithoutShape) {
   hand().log_prob.dl.shape = nullptr;
-  ExpectInvalid({"log_prob must have rank 2"});
+  ExpectInvalid({"log_prob has rank 2 but a NULL shape"});
 }
 
 TEST_P(BadTensor, AdvantagesWithoutShape) {
@@ -82,7 +82,7 @@ TEST_P(BadTensor, AdvantagesWithoutShape) {
 TEST_P(BadTensor, LogProbWithANegativeDimension) {
   hand().log_prob.shape = {-1, kCols};
   hand().log_prob.refresh();
-  ExpectInvalid({"log_prob has a negative dimension"});
+  ExpectInvalid({"log_prob has shape [-1, 3]; a dimension cannot be negative"});
 }
 
 // Shapes smaller than log_prob's, so a plugin that trusted them would read past the buffer.
@@ -172,6 +172,19 @@ TEST_P(BadTensor, FloatMaskHoldingAHalf) {
   ExpectInvalid({"response_mask holds 0.5 at [1, 1]"});
 }
 
+// An integer mask holding 2 is refused like a floating one, and the message names no dtype.
+TEST_P(BadTensor, ByteMasksHoldingTwo) {
+  for (const DLDataType dtype : {kUInt8, DLDataType{6 /* kDLBool */, 8, 1}}) {
+    fill_tensor(hand().response_mask, std::vector<uint8_t>{1, 1, 1, 1, 2, 0}, {kRows, kCols},
+                dtype);
+    const ComputeResult result = plugin_->compute(&call_);
+    EXPECT_EQ(result.status, RLLOSS_ERROR_INVALID_ARGUMENT);
+    EXPECT_THAT(result.message,
+                HasSubstr("response_mask holds 2 at [1, 1]; a mask must hold only 0 and 1"));
+    EXPECT_THAT(result.message, ::testing::Not(HasSubstr("floating")));
+  }
+}
+
 TEST_P(BadTensor, GradOutputOfAnotherDtype) {
   hand().grad.dl.dtype = kFloat64;  // the buffer is too small for float64: must not be written
   ExpectInvalid({"grad_log_prob has dtype float64 but must have log_prob's dtype float32"});
@@ -190,7 +203,15 @@ TEST_P(BadTensor, NullDataWithAShapeWhoseSizeOverflows) {
     t->dl.data = nullptr;
     t->refresh();
   }
-  ExpectInvalid({"log_prob has NULL data but more than 2^63 elements"});
+  ExpectInvalid({"log_prob has shape [4611686018427387904, 4]: more than 2^63 elements"});
+}
+
+// An impossible shape is the caller's error (INVALID_ARGUMENT), not an allocation failure inside
+// the plugin (INTERNAL), even with data behind log_prob.
+TEST_P(BadTensor, ShapeWhoseSizeOverflowsWithData) {
+  hand().log_prob.shape = {int64_t{1} << 40, int64_t{1} << 40};
+  hand().log_prob.refresh();
+  ExpectInvalid({"log_prob has shape [1099511627776, 1099511627776]: more than 2^63 elements"});
 }
 
 TEST_P(BadTensor, NullMaskData) {
@@ -374,6 +395,20 @@ TEST_P(EmptyBatch, GivesLossZeroAndWritesNothingOutOfBounds) {
   ASSERT_EQ(hand.grad.bytes.size(), sizeof(float));  // zero elements plus the spare one
   EXPECT_EQ(element<float>(hand.grad, 0), kSentinel);
   EXPECT_EQ(element<double>(hand.metrics, plugin.table().num_metrics), double{kSentinel});
+}
+
+// A gradient with no element has no address to share: numpy's strides (0, 0) for a [0, T] array
+// are accepted.
+TEST_P(EmptyBatch, AcceptsAGradientOfAnyStrides) {
+  const EmptyCase& c = GetParam();
+  PluginUnderTest plugin(c.file);
+  HandCall hand(c.rows, c.cols, plugin.table().num_metrics);
+  hand.grad.strides = {0, 0};
+  hand.grad.refresh();
+  rlloss_compute_call call = hand.call();
+  const ComputeResult result = plugin.compute(&call);
+  ASSERT_EQ(result.status, RLLOSS_OK) << result.message;
+  EXPECT_EQ(element<float>(hand.loss, 0), 0.0f);
 }
 
 const EmptyCase kEmptyCases[] = {

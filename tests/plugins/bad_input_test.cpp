@@ -73,9 +73,8 @@ TEST_P(BadInput, FloatMaskWithAHalf) {
   LossInputs inputs = good();
   inputs.response_mask = inputs.response_mask.to(torch::kFloat32);
   inputs.response_mask[2][1] = 0.5;
-  EXPECT_THAT(
-      error_for(inputs),
-      HasSubstr("response_mask holds 0.5 at [2, 1]; a floating mask must hold only 0 and 1"));
+  EXPECT_THAT(error_for(inputs),
+              HasSubstr("response_mask holds 0.5 at [2, 1]; a mask must hold only 0 and 1"));
 }
 
 TEST_P(BadInput, IntegerMask) {

@@ -74,7 +74,7 @@ BAD_TENSORS = [
         "float mask holding 2",
         dict(response_mask=lambda b: b.mask * 2),
         INVALID,
-        "a floating mask must hold only 0 and 1",
+        "a mask must hold only 0 and 1",
     ),
     (
         "dp without counts",
@@ -162,7 +162,8 @@ def test_bad_arguments_raise_with_the_message(args, message):
 
 def test_unknown_plugin_lists_the_loaded_ones():
     with pytest.raises(
-        rlloss.InvalidArgumentError, match=r"unknown loss_mode 'sappo'; loaded plugins: cispo, gspo, ppo_clip, sapo"
+        rlloss.InvalidArgumentError,
+        match=r"unknown loss_mode 'sappo'; loaded plugins: cispo, gspo, ppo_clip, sapo",
     ):
         rlloss.load_loss("sappo")
 

@@ -40,7 +40,8 @@ const HostileFile kHostileFiles[] = {
     {"another_architecture", "libforeign_arch.so", "ELF machine 183 is not this host's (62)"},
     {"empty_name", "librlloss_test_empty_name.so", "its name is empty"},
     {"table_smaller_than_abi_1_0", "librlloss_test_small_table.so", "is smaller than ABI 1.0's"},
-    {"arg_spec_smaller_than_abi_1_0", "librlloss_test_small_spec.so", "argument 0 has struct_size"},
+    {"arg_spec_smaller_than_abi_1_0", "librlloss_test_small_spec.so",
+     "rlloss_arg_spec[0].struct_size is 72, smaller than its ABI 1.0 size 96"},
 };
 
 void PrintTo(const HostileFile& hostile, std::ostream* os) {

@@ -17,7 +17,13 @@
  * reader built against another minor still finds element i.
  *
  * Ownership: "borrowed" means valid only during the call, never stored; whoever allocates, frees.
- * Strings are UTF-8, NUL-terminated.
+ * Strings are UTF-8, NUL-terminated. An error message that does not fit its buffer is cut at a
+ * character boundary, never inside a UTF-8 character.
+ *
+ * Tensors are DLPack's DLTensor as dlpack.h 0.6 (DLPACK_VERSION 60) lays it out; later versions
+ * keep that layout. NULL `strides` means compact row-major (C-contiguous). `byte_offset` is added
+ * to `data`. A bool tensor has code 6 (kDLBool, named from DLPack 0.8 on) with 8 bits and is read
+ * like uint8. A tensor with no element may have NULL `data` and any strides.
  *
  * Threading: the plugin table and its metadata are immutable. `create` and `destroy` may be called
  * from any thread. An instance is immutable after `create`, so `compute` may be called on one
@@ -37,6 +43,12 @@ extern "C" {
 /* ABI version. The host passes its major to the entry point; the table reports the plugin's. */
 #define RLLOSS_ABI_VERSION_MAJOR 1
 #define RLLOSS_ABI_VERSION_MINOR 1
+
+/* The size of a struct as an ABI version defined it: the offset of that version's last field plus
+ * the field's size. A reader refuses a struct whose `struct_size` is below the size of the first
+ * version it supports (RLLOSS_*_STRUCT_SIZE_1_0); a writer sets `struct_size = sizeof(type)`. */
+#define RLLOSS_STRUCT_SIZE(type, last_field) \
+  (offsetof(type, last_field) + sizeof(((type*)0)->last_field))
 
 /* Name of the one exported entry symbol, and the macro a plugin uses to export it. */
 #define RLLOSS_ENTRY_SYMBOL "rlloss_plugin_entry"
@@ -61,6 +73,8 @@ typedef struct rlloss_error_buffer {
   char* data;
   uint64_t capacity;
 } rlloss_error_buffer;
+/* A buffer smaller than this is never written. */
+#define RLLOSS_ERROR_BUFFER_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_error_buffer, capacity)
 
 /* Devices a plugin serves: a bit mask of (1 << DLDeviceType), e.g. RLLOSS_DEVICE_BIT(kDLCPU). */
 #define RLLOSS_DEVICE_BIT(dl_device_type) (UINT64_C(1) << (dl_device_type))
@@ -94,6 +108,7 @@ typedef struct rlloss_arg_spec {
    * argument's default when the caller does not set it (clip_ratio_low defaults to clip_ratio). */
   const char* default_from;
 } rlloss_arg_spec;
+#define RLLOSS_ARG_SPEC_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_arg_spec, default_from)
 
 /* One argument value passed to `create`. Borrowed for the call. */
 typedef struct rlloss_arg_value {
@@ -103,6 +118,8 @@ typedef struct rlloss_arg_value {
   double number;      /* FLOAT, INT, BOOL */
   const char* string; /* STRING */
 } rlloss_arg_value;
+/* Every element of a `create` values array has the first element's struct_size, at least this. */
+#define RLLOSS_ARG_VALUE_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_arg_value, string)
 
 /* Opaque loss instance, created by `create`, freed by `destroy`. */
 typedef struct rlloss_instance rlloss_instance;
@@ -111,13 +128,26 @@ typedef struct rlloss_instance rlloss_instance;
  *
  * Inputs, all [B, T] (any strides >= 0, on one device, no byte_offset restrictions):
  *   log_prob, old_log_prob, advantages: one floating dtype shared by all three;
- *   response_mask: bool, uint8, or a floating dtype holding only 0 and 1;
+ *   response_mask: bool, uint8, or a floating dtype, holding only 0 and 1 whatever its dtype;
  *   rollout_is_weights: optional (NULL), same dtype as log_prob; multiplies the per-token loss.
- * Values in masked positions (mask 0) are never read into any result, even NaN or inf.
+ * Words: a token is *counted* where response_mask is 1 and *excluded* where it is 0. Values at
+ * excluded tokens are never read into any result, even NaN or inf.
  *
- * Normalisers (see the aggregation modes in the plugin's `loss_agg_mode` doc):
- *   global_token_count: masked tokens over all data-parallel ranks, or -1 to use the local count;
- *   global_seq_count: sequences with at least one masked token over all ranks, or -1 for local;
+ * Aggregation (the `loss_agg_mode` argument, verl's agg_loss). With l_bt the per-token loss,
+ * m_bt the mask, N_tok the counted tokens, N_seq the sequences with at least one counted token,
+ * len_b the counted tokens of row b and dp = dp_size:
+ *   token-mean               loss = dp * sum_bt l_bt m_bt / N_tok
+ *   token-sum                loss = dp * sum_bt l_bt m_bt
+ *   seq-mean-token-sum       loss = dp * sum_b (sum_t l_bt m_bt) / N_seq
+ *   seq-mean-token-mean      loss = dp * sum_b (sum_t l_bt m_bt) / (len_b + 1e-8) / N_seq
+ *   seq-mean-token-sum-norm  loss = dp * sum_b (sum_t l_bt m_bt) / (N_seq * F), F the
+ *                            `loss_scale_factor` argument, or T when it is 0
+ * A batch with no counted token (B or T zero, or every mask 0) gives loss 0, a zero gradient and
+ * zero metrics, in every mode (verl's masked mean gives NaN there).
+ *
+ * Normalisers:
+ *   global_token_count: N_tok over all data-parallel ranks, or -1 to use this call's count;
+ *   global_seq_count: N_seq over all ranks, or -1 for this call's count;
  *   dp_size: number of data-parallel ranks (>= 1); the loss is multiplied by it so that the mean of
  *   the ranks' gradients equals the single-process gradient. dp_size > 1 requires the global count
  *   the aggregation mode divides by.
@@ -125,13 +155,15 @@ typedef struct rlloss_instance rlloss_instance;
  * Outputs, allocated by the caller on the inputs' device, written by the plugin:
  *   loss: float32 or float64, 0-d or shape [1]; the aggregated scalar loss;
  *   grad_log_prob: required, [B, T], the dtype of log_prob, one address per element:
- *   d loss / d log_prob, zero in masked positions;
+ *   d loss / d log_prob, zero at excluded tokens;
  *   metrics: optional (NULL), float32 or float64, shape [num_metrics], in the order of the
  *   plugin's `metric_names`; rank-local values.
  * On failure nothing is written to any output.
  *
  * stream: for CUDA tensors the cudaStream_t to run on (NULL: the default stream); ignored on CPU.
- * num_threads: CPU threads to use; 0 means the plugin's default. Results never depend on it. */
+ * num_threads: CPU threads to use; 0 or negative means the plugin's default (OpenMP's, which
+ * OMP_NUM_THREADS sets), and more than the machine has means as many as it has. Results never
+ * depend on it. */
 typedef struct rlloss_compute_call {
   uint32_t struct_size;
   const DLTensor* log_prob;
@@ -148,6 +180,7 @@ typedef struct rlloss_compute_call {
   DLTensor* grad_log_prob;
   DLTensor* metrics;
 } rlloss_compute_call;
+#define RLLOSS_COMPUTE_CALL_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_compute_call, metrics)
 
 /* The plugin table. Static and const; the first four fields keep their place in every ABI major,
  * so a host can always read the plugin's version before refusing it. */
@@ -183,6 +216,8 @@ typedef struct rlloss_plugin {
    * table (without it) has no flags. */
   uint64_t flags;
 } rlloss_plugin;
+#define RLLOSS_PLUGIN_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_plugin, destroy)
+#define RLLOSS_PLUGIN_STRUCT_SIZE_1_1 RLLOSS_STRUCT_SIZE(rlloss_plugin, flags)
 
 /* grad_log_prob is the gradient of the loss with some factors held constant (a stop-gradient,
  * `.detach()` in PyTorch: GSPO's sequence ratio, CISPO's clipped weight), as the frameworks
@@ -192,7 +227,9 @@ typedef struct rlloss_plugin {
 
 /* Type of the exported entry symbol. `host_abi_major` is the host's RLLOSS_ABI_VERSION_MAJOR.
  * Returns the plugin's static table (never freed), or NULL if the plugin cannot initialise.
- * The host compares `abi_major` itself and refuses a mismatch. Must not throw. */
+ * A plugin may use `host_abi_major` to return a table of that major when it carries several;
+ * plugins built with the kit ignore it and return their one table. The host compares the table's
+ * `abi_major` itself and refuses a mismatch, so an entry point never has to. Must not throw. */
 typedef const rlloss_plugin* (*rlloss_entry_fn)(uint32_t host_abi_major);
 
 #ifdef __cplusplus

@@ -50,11 +50,7 @@ extern "C" {
 #define RLLOSS_HOST_API __attribute__((visibility("default")))
 #endif
 
-/* Size of a struct as ABI 1.0 defined it: the offset of its last 1.0 field plus that field's size.
- */
-#define RLLOSS_STRUCT_SIZE(type, last_field) \
-  (offsetof(type, last_field) + sizeof(((type*)0)->last_field))
-#define RLLOSS_ERROR_BUFFER_STRUCT_SIZE_1_0 RLLOSS_STRUCT_SIZE(rlloss_error_buffer, capacity)
+/* RLLOSS_STRUCT_SIZE and RLLOSS_ERROR_BUFFER_STRUCT_SIZE_1_0 come from rlloss/plugin_api.h. */
 
 /* (RLLOSS_HOST_API_VERSION_MAJOR << 16) | RLLOSS_HOST_API_VERSION_MINOR of the loaded library. A
  * caller built against another major must not use it. Never fails. */

@@ -1,22 +1,11 @@
 #include "c_api_support.hpp"
 
-#include <algorithm>
-#include <cstring>
+#include <rlloss/contract/error_buffer.hpp>
 
 namespace rlloss::c_api {
 
 void write_message(rlloss_error_buffer* error, const std::string& message) noexcept {
-  if (error == nullptr || error->struct_size < RLLOSS_ERROR_BUFFER_STRUCT_SIZE_1_0 ||
-      error->data == nullptr || error->capacity == 0) {
-    return;
-  }
-  size_t kept = std::min<uint64_t>(message.size(), error->capacity - 1);
-  // Back off from a continuation byte (10xxxxxx) so no character is cut in two.
-  if (kept < message.size()) {
-    while (kept > 0 && (static_cast<unsigned char>(message[kept]) & 0xC0) == 0x80) --kept;
-  }
-  std::memcpy(error->data, message.data(), kept);
-  error->data[kept] = '\0';
+  contract::write_message(error, message);
 }
 
 void clear_message(rlloss_error_buffer* error) noexcept {

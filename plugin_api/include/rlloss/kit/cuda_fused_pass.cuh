@@ -12,7 +12,7 @@
 // so the same input gives bit-identical results on every run and every stream. Scratch memory
 // is allocated and freed stream-ordered (cudaMallocFromPoolAsync / cudaFreeAsync).
 //
-// Checks that need the data (a floating mask holding something other than 0 and 1, a global count
+// Checks that need the data (a mask holding something other than 0 and 1, a global count
 // below this batch's count) cannot stop the call without synchronising: they make the loss and
 // every metric NaN instead, so a broken batch can never train silently.
 #pragma once

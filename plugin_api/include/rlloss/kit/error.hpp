@@ -3,9 +3,9 @@
 
 #include <rlloss/plugin_api.h>
 
-#include <cstring>
 #include <exception>
 #include <new>
+#include <rlloss/contract/error_buffer.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -29,13 +29,7 @@ class Error : public std::runtime_error {
   throw Error(RLLOSS_ERROR_UNSUPPORTED, message);
 }
 
-inline void write_message(rlloss_error_buffer* error, const char* message) noexcept {
-  if (error == nullptr || error->data == nullptr || error->capacity == 0) return;
-  const size_t n = std::strlen(message);
-  const size_t kept = n < error->capacity - 1 ? n : static_cast<size_t>(error->capacity - 1);
-  std::memcpy(error->data, message, kept);
-  error->data[kept] = '\0';
-}
+using contract::write_message;
 
 // Runs `body` and turns every exception into a status code plus a message.
 template <class Body>

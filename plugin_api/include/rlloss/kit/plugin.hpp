@@ -60,7 +60,7 @@ inline const char* cpu_kernel_name(CpuKernelFn kernel) {
   return "generic";
 }
 
-// Masked tokens per sequence; a floating mask must hold only 0 and 1.
+// Masked tokens per sequence; a mask of any dtype must hold only 0 and 1.
 template <class M>
 void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, int64_t* lengths) {
   // An empty row's data may be NULL: no row pointer is formed at all.
@@ -92,7 +92,7 @@ void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, 
         const double value = static_cast<double>(row[t * mask.col_stride]);
         if (!(value == 0 || value == 1)) {
           fail("response_mask holds " + format_number(value) + " at [" + std::to_string(b) + ", " +
-               std::to_string(t) + "]; a floating mask must hold only 0 and 1");
+               std::to_string(t) + "]; a mask must hold only 0 and 1");
         }
       }
     }
@@ -119,9 +119,7 @@ inline void store_value(const DLTensor& t, int64_t index, double value) {
   }
 }
 
-// The first version of rlloss_compute_call had every field up to `metrics`.
-inline constexpr size_t kComputeCallMinSize =
-    offsetof(rlloss_compute_call, metrics) + sizeof(DLTensor*);
+inline constexpr size_t kComputeCallMinSize = RLLOSS_COMPUTE_CALL_STRUCT_SIZE_1_0;
 
 inline void require_input_dtype(const MatrixView& v, const char* name, Dtype expected) {
   if (v.dtype != expected) {
@@ -206,12 +204,20 @@ class Plugin {
   static void run(const Instance<Math>& instance, const rlloss_compute_call& call) {
     const DLTensor* log_prob = call.log_prob;
     if (log_prob == nullptr) fail("log_prob is NULL");
-    if (log_prob->ndim != 2 || log_prob->shape == nullptr) {
+    if (log_prob->ndim != 2) {
       fail("log_prob must have rank 2 [B, T], got rank " + std::to_string(log_prob->ndim));
     }
+    if (log_prob->shape == nullptr) fail("log_prob has rank 2 but a NULL shape");
     const int64_t rows = log_prob->shape[0];
     const int64_t cols = log_prob->shape[1];
-    if (rows < 0 || cols < 0) fail("log_prob has a negative dimension");
+    if (rows < 0 || cols < 0) {
+      fail("log_prob has shape [" + std::to_string(rows) + ", " + std::to_string(cols) +
+           "]; a dimension cannot be negative");
+    }
+    if (cols > 0 && rows > INT64_MAX / cols) {
+      fail("log_prob has shape [" + std::to_string(rows) + ", " + std::to_string(cols) +
+           "]: more than 2^63 elements");
+    }
     const DLDevice device = log_prob->device;
 
     CpuCall c;

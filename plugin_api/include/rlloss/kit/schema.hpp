@@ -7,19 +7,14 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <rlloss/contract/versioned_array.hpp>
 #include <rlloss/kit/error.hpp>
 #include <string>
 #include <vector>
 
 namespace rlloss::kit {
 
-// Element i of an array of versioned structs, strided by the first element's struct_size.
-template <class Struct>
-const Struct& versioned_at(const Struct* first, uint32_t i) {
-  const auto stride = first->struct_size;
-  return *reinterpret_cast<const Struct*>(reinterpret_cast<const char*>(first) +
-                                          static_cast<size_t>(stride) * i);
-}
+using contract::versioned_at;
 
 inline std::string format_number(double value) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
@@ -168,8 +163,9 @@ inline ResolvedArgs declared_args(const rlloss_arg_spec* specs, uint32_t num_spe
 inline ResolvedArgs resolve_create_args(const rlloss_arg_spec* specs, uint32_t num_specs,
                                         const rlloss_arg_value* values, uint32_t num_values) {
   ResolvedArgs args = declared_args(specs, num_specs);
-  if (num_values > 0 && values == nullptr)
-    fail("argument values are NULL but their count is not 0");
+  const std::string problem = contract::array_problem(
+      values, num_values, RLLOSS_ARG_VALUE_STRUCT_SIZE_1_0, "rlloss_arg_value");
+  if (!problem.empty()) fail("create: " + problem);
   for (uint32_t i = 0; i < num_values; ++i) {
     const rlloss_arg_value& value = versioned_at(values, i);
     if (value.name == nullptr) fail("argument " + std::to_string(i) + " has no name");

@@ -125,9 +125,11 @@ inline MatrixView view_matrix(const DLTensor* t, const char* name, int64_t rows,
   return view;
 }
 
-// An output [B, T] view must not map two elements to one address.
+// An output [B, T] view must not map two elements to one address. One with no element has no
+// address to share, whatever its strides (numpy gives a [0, T] array strides (0, 0)).
 inline void require_distinct_elements(const MatrixView& v, const char* name, int64_t rows,
                                       int64_t cols) {
+  if (rows == 0 || cols == 0) return;
   const bool row_major = (cols <= 1 || v.col_stride >= 1) &&
                          (rows <= 1 || v.row_stride >= (cols - 1) * v.col_stride + 1);
   const bool col_major = (rows <= 1 || v.row_stride >= 1) &&
