@@ -1,4 +1,10 @@
+# Used in this source tree and, installed, by find_package(rlloss COMPONENTS plugin_kit).
 set(RLLOSS_PLUGIN_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
+set(RLLOSS_REPLACE_FILE_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/RllossReplaceFile.cmake)
+include(GNUInstallDirs)
+if(NOT RLLOSS_INSTALL_PLUGIN_DIR)
+  set(RLLOSS_INSTALL_PLUGIN_DIR ${CMAKE_INSTALL_LIBDIR}/rlloss/plugins)
+endif()
 
 # rlloss_add_plugin(<name> PLUGIN_SOURCES <files...> KERNEL_SOURCE <file> [CUDA_SOURCE <file.cu>]
 #                   [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
@@ -7,13 +13,19 @@ set(RLLOSS_PLUGIN_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map)
 # compiled once per instruction set (generic x86-64, x86-64-v3 with AVX2, x86-64-v4 with AVX-512)
 # for run-time dispatch, plus its CUDA kernel source when CUDA is enabled (the CUDA runtime is
 # linked statically, so the plugin loads on machines without a driver). Only the entry symbol is
-# exported.
+# exported. The library goes to OUTPUT_DIRECTORY (default: RLLOSS_PLUGIN_OUTPUT_DIR, else
+# <build>/plugins) and installs into RLLOSS_INSTALL_PLUGIN_DIR (lib/rlloss/plugins).
+# Out of tree, the CUDA source is built when the project has called enable_language(CUDA) and
+# find_package(CUDAToolkit) and set RLLOSS_CUDA_ENABLED to ON.
 function(rlloss_add_plugin name)
   cmake_parse_arguments(ARG "NO_INSTALL" "KERNEL_SOURCE;CUDA_SOURCE;OUTPUT_DIRECTORY"
                         "PLUGIN_SOURCES" ${ARGN})
   set(target rlloss_${name})
   if(NOT ARG_OUTPUT_DIRECTORY)
     set(ARG_OUTPUT_DIRECTORY ${RLLOSS_PLUGIN_OUTPUT_DIR})
+  endif()
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    set(ARG_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins)
   endif()
   add_library(${target} MODULE ${ARG_PLUGIN_SOURCES})
   if(ARG_CUDA_SOURCE AND RLLOSS_CUDA_ENABLED)
@@ -64,6 +76,9 @@ function(rlloss_add_plugin name)
   endif()
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${RLLOSS_PLUGIN_EXPORTS_MAP})
   if(NOT ARG_NO_INSTALL)  # test plugins are never installed
-    install(TARGETS ${target} LIBRARY DESTINATION ${RLLOSS_INSTALL_PLUGIN_DIR})
+    # Not install(TARGETS): CMake rewrites an existing file in place.
+    install(CODE "set(RLLOSS_SOURCE_FILE \"$<TARGET_FILE:${target}>\")
+                  set(RLLOSS_DESTINATION_DIR \"${RLLOSS_INSTALL_PLUGIN_DIR}\")
+                  include(\"${RLLOSS_REPLACE_FILE_SCRIPT}\")")
   endif()
 endfunction()

@@ -8,15 +8,9 @@
 #include <rlloss/registry.hpp>
 #include <sstream>
 
+#include "default_plugin_dir.hpp"
 #include "elf_inspect.hpp"
 #include "table_validation.hpp"
-
-#ifndef RLLOSS_BUILD_PLUGIN_DIR
-#define RLLOSS_BUILD_PLUGIN_DIR ""
-#endif
-#ifndef RLLOSS_INSTALL_PLUGIN_DIR
-#define RLLOSS_INSTALL_PLUGIN_DIR ""
-#endif
 
 namespace rlloss {
 namespace fs = std::filesystem;
@@ -207,12 +201,9 @@ rlloss_status Loss::try_compute(const rlloss_compute_call& call,
 std::vector<fs::path> Registry::search_path(const std::vector<fs::path>& extra_dirs) {
   std::vector<fs::path> dirs = split_path_list(std::getenv("RLLOSS_PLUGIN_PATH"));
   dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
-  for (const char* fallback : {RLLOSS_BUILD_PLUGIN_DIR, RLLOSS_INSTALL_PLUGIN_DIR}) {
-    if (*fallback != '\0' && fs::is_directory(fallback)) {
-      dirs.emplace_back(fallback);
-      break;
-    }
-  }
+  const fs::path fallback = default_plugin_dir();
+  std::error_code ec;
+  if (!fallback.empty() && fs::is_directory(fallback, ec)) dirs.push_back(fallback);
   return dirs;
 }
 

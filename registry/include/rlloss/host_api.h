@@ -93,8 +93,9 @@ RLLOSS_HOST_API void rlloss_host_registry_destroy(rlloss_host_registry* registry
  * when it fits in `capacity` bytes; `*needed` (not NULL) receives the size with the NUL, so a
  * caller with too small a buffer (or NULL with capacity 0) calls again. The path is: the
  * directories of RLLOSS_PLUGIN_PATH (colon-separated), then `extra_dirs`, then the plugin
- * directories of `yaml` (NULL: none), then the build's or the install's default plugin directory
- * (the first that exists). */
+ * directories of `yaml` (NULL: none), then the default plugin directory if it exists: the build
+ * tree's when this library runs from it, else <prefix>/lib/rlloss/plugins beside the installed
+ * librlloss_host.so. */
 RLLOSS_HOST_API rlloss_status rlloss_host_search_path(const char* const* extra_dirs,
                                                       uint32_t num_extra_dirs,
                                                       const rlloss_host_yaml* yaml, char* buffer,

@@ -85,8 +85,9 @@ class Registry {
  public:
   Registry() = default;
 
-  // RLLOSS_PLUGIN_PATH (colon-separated), then `extra_dirs`, then the build's and the install's
-  // default plugin directories (those that exist).
+  // RLLOSS_PLUGIN_PATH (colon-separated), then `extra_dirs`, then the default plugin directory of
+  // the running copy if it exists: <build>/plugins in the build tree, <prefix>/lib/rlloss/plugins
+  // when installed (found relative to the program or librlloss_host.so, so a moved prefix works).
   static std::vector<std::filesystem::path> search_path(
       const std::vector<std::filesystem::path>& extra_dirs = {});
 

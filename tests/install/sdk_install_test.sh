@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Usage: sdk_install_test.sh BUILD_DIR SOURCE_DIR. Prints what it checks; exits 1 at the first
+# failure with the reason.
+set -euo pipefail
+build=$1
+source=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unset RLLOSS_PLUGIN_PATH
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+check() { echo "ok: $*"; }
+
+plugins=(sapo ppo_clip gspo cispo)
+cmake --install "$build" --prefix "$work/first" >"$work/install.log"
+
+# The installed host finds the installed plugins (and only those), from any directory.
+expect_listing() {
+  local prefix=$1 listing
+  listing=$(cd / && "$prefix/bin/host_example" list)
+  for p in "${plugins[@]}"; do
+    grep -q "file: *$prefix/lib/rlloss/plugins/librlloss_$p.so$" <<<"$listing" ||
+      fail "host_example list from $prefix does not show $prefix's $p plugin:"$'\n'"$listing"
+  done
+  if grep "file:" <<<"$listing" | grep -v -q "$prefix/"; then
+    fail "host_example list from $prefix shows plugins from elsewhere:"$'\n'"$listing"
+  fi
+}
+expect_listing "$work/first"
+check "installed host_example lists the installed plugins"
+
+# A reinstall puts each plugin in place by rename: the old inode, which a running trainer may have
+# mapped, is left untouched.
+plugin_file="$work/first/lib/rlloss/plugins/librlloss_sapo.so"
+before=$(stat -c %i "$plugin_file")
+cmake --install "$build" --prefix "$work/first" >"$work/reinstall.log"
+after=$(stat -c %i "$plugin_file")
+[[ $before != "$after" ]] || fail "reinstalling rewrote $plugin_file in place (inode $before)"
+leftovers=$(find "$work/first/lib/rlloss/plugins" -name '.*')
+[[ -z $leftovers ]] || fail "a temporary file was left behind: $leftovers"
+check "a reinstall replaces plugins by rename (inode $before -> $after)"
+
+# The prefix is relocatable.
+mv "$work/first" "$work/moved"
+expect_listing "$work/moved"
+check "a moved prefix still finds its plugins"
+
+# The out-of-tree example: configured against the moved prefix, LibTorch nowhere on its include
+# path, listed and validated by the installed host.
+cmake -S "$source/examples/out_of_tree_plugin" -B "$work/gpg" -DCMAKE_PREFIX_PATH="$work/moved" \
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$work/gpg-configure.log" ||
+  fail "configuring the out-of-tree example failed: $(cat "$work/gpg-configure.log")"
+if grep -q -i torch "$work/gpg/compile_commands.json"; then
+  fail "the out-of-tree plugin's compile commands mention torch"
+fi
+grep -q -- "-isystem $work/moved/include" "$work/gpg/compile_commands.json" ||
+  fail "the out-of-tree plugin does not include the installed headers"
+cmake --build "$work/gpg" >"$work/gpg-build.log" 2>&1 ||
+  fail "building the out-of-tree example failed: $(cat "$work/gpg-build.log")"
+gpg_file="$work/gpg/plugins/librlloss_gpg.so"
+listing=$(RLLOSS_PLUGIN_PATH="$work/gpg/plugins" "$work/moved/bin/host_example" list)
+grep -q "^gpg 1.0.0" <<<"$listing" ||
+  fail "host_example list does not show gpg from RLLOSS_PLUGIN_PATH:"$'\n'"$listing"
+"$work/moved/bin/host_example" validate --library "$gpg_file" >"$work/gpg-validate.log" ||
+  fail "validate --library $gpg_file failed: $(cat "$work/gpg-validate.log")"
+check "out-of-tree gpg: $(tail -1 "$work/gpg-validate.log")"
+
+# pkg-config gives what a C compiler needs for the ABI header.
+cflags=$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --cflags rlloss-plugin-api)
+printf '#include <rlloss/plugin_api.h>\nint main(void) { return RLLOSS_ABI_VERSION_MAJOR - 1; }\n' \
+  >"$work/abi.c"
+# shellcheck disable=SC2086
+cc -std=c99 -Wall -Wextra -Werror -pedantic $cflags "$work/abi.c" -o "$work/abi" ||
+  fail "a C file with pkg-config's flags ($cflags) does not compile"
+"$work/abi" || fail "RLLOSS_ABI_VERSION_MAJOR is not 1"
+check "pkg-config --cflags rlloss-plugin-api: $cflags"
