@@ -67,6 +67,17 @@ grep -q "^gpg 1.0.0" <<<"$listing" ||
   fail "validate --library $gpg_file failed: $(cat "$work/gpg-validate.log")"
 check "out-of-tree gpg: $(tail -1 "$work/gpg-validate.log")"
 
+# The plain C example: the ABI header alone (rlloss::plugin_api), no kit, no C++.
+cmake -S "$source/examples/plain_c_plugin" -B "$work/gpg_c" -DCMAKE_PREFIX_PATH="$work/moved" \
+  >"$work/gpg_c-configure.log" ||
+  fail "configuring the plain C example failed: $(cat "$work/gpg_c-configure.log")"
+cmake --build "$work/gpg_c" >"$work/gpg_c-build.log" 2>&1 ||
+  fail "building the plain C example failed: $(cat "$work/gpg_c-build.log")"
+gpg_c_file="$work/gpg_c/plugins/librlloss_gpg_c.so"
+"$work/moved/bin/host_example" validate --library "$gpg_c_file" >"$work/gpg_c-validate.log" ||
+  fail "validate --library $gpg_c_file failed: $(cat "$work/gpg_c-validate.log")"
+check "plain C gpg_c: $(tail -1 "$work/gpg_c-validate.log")"
+
 # pkg-config gives what a C compiler needs for the ABI header.
 cflags=$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --cflags rlloss-plugin-api)
 printf '#include <rlloss/plugin_api.h>\nint main(void) { return RLLOSS_ABI_VERSION_MAJOR - 1; }\n' \
