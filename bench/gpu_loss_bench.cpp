@@ -12,6 +12,7 @@
 #include <device_tensor.hpp>
 #include <map>
 #include <memory>
+#include <rlloss/compute_call.hpp>
 #include <rlloss/registry.hpp>
 #include <rlloss/torch_loss.hpp>
 #include <string>
@@ -91,18 +92,15 @@ void plugin_call(benchmark::State& state, const std::string& name) {
     loss = registry().create(name, args);
   }
   DeviceBatch b = make_batch(state.range(0), loss->metric_names().size());
-  rlloss_compute_call call{};
-  call.struct_size = sizeof call;
-  call.log_prob = b.log_prob->dl();
-  call.old_log_prob = b.old_log_prob->dl();
-  call.advantages = b.advantages->dl();
-  call.response_mask = b.mask->dl();
-  call.global_token_count = -1;
-  call.global_seq_count = -1;
-  call.dp_size = 1;
-  call.loss = b.loss->dl();
-  call.grad_log_prob = b.grad->dl();
-  call.metrics = b.metrics->dl();
+  ComputeTensors tensors;
+  tensors.log_prob = b.log_prob->dl();
+  tensors.old_log_prob = b.old_log_prob->dl();
+  tensors.advantages = b.advantages->dl();
+  tensors.response_mask = b.mask->dl();
+  tensors.loss = b.loss->dl();
+  tensors.grad_log_prob = b.grad->dl();
+  tensors.metrics = b.metrics->dl();
+  const rlloss_compute_call call = make_compute_call(tensors, LossNormalisers{}, 0);
   time_on_stream(state, nullptr, [&] { loss->compute(call); });
 }
 

@@ -4,29 +4,12 @@
 #include <rlloss/plugin_api.h>
 #include <torch/torch.h>
 
-#include <cstdint>
 #include <memory>
 #include <rlloss/registry.hpp>
 
 #include "bench_batch.hpp"
 
 namespace rlloss::bench {
-
-// A DLTensor borrowing a contiguous-or-strided 2-d or 1-d CPU tensor, with its own shape and
-// stride arrays (so it must not move: the DLTensor points into it).
-class BorrowedTensor {
- public:
-  explicit BorrowedTensor(const torch::Tensor& t);
-  BorrowedTensor(const BorrowedTensor&) = delete;
-  BorrowedTensor& operator=(const BorrowedTensor&) = delete;
-
-  DLTensor* get() { return &tensor_; }
-
- private:
-  int64_t shape_[2] = {};
-  int64_t strides_[2] = {};
-  DLTensor tensor_{};
-};
 
 class PluginCall {
  public:
@@ -41,9 +24,11 @@ class PluginCall {
 
  private:
   std::shared_ptr<Loss> loss_;
+  torch::Tensor log_prob_, old_log_prob_, advantages_, mask_;  // kept alive for the views
   torch::Tensor grad_, loss_value_, metrics_;
-  BorrowedTensor log_prob_, old_log_prob_, advantages_, mask_;
-  BorrowedTensor grad_view_, loss_view_, metrics_view_;
+  // DLTensors of the tensors above (the binding's dlpack_view: one dtype map on the host side).
+  DLTensor log_prob_view_, old_log_prob_view_, advantages_view_, mask_view_;
+  DLTensor grad_view_, loss_view_, metrics_view_;
   rlloss_compute_call call_{};
 };
 

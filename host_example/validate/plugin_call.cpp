@@ -13,9 +13,6 @@ namespace {
 constexpr uint64_t kSentinel64 = 0x7ff8dead5e7e1e57ULL;
 constexpr uint32_t kSentinel32 = 0x7fdead57U;
 
-// kDLBool of DLPack >= 0.8; Debian's dlpack.h is older and does not name it.
-constexpr uint8_t kDLPackBoolCode = 6;
-
 template <typename T, typename Bits>
 T from_bits(Bits bits) {
   T value;
@@ -121,7 +118,7 @@ DLDataType float_dtype(InputLayout::Floats floats) {
 
 DLDataType mask_dtype(InputLayout::Mask mask) {
   switch (mask) {
-    case InputLayout::Mask::boolean: return {kDLPackBoolCode, 8, 1};
+    case InputLayout::Mask::boolean: return {RLLOSS_DL_BOOL, 8, 1};
     case InputLayout::Mask::float64: return {kDLFloat, 64, 1};
     case InputLayout::Mask::float32: return {kDLFloat, 32, 1};
     default: return {kDLUInt, 8, 1};
@@ -238,22 +235,16 @@ PluginOutput PreparedCall::run(int num_threads) {
   loss_tensor.ndim = 0;
   loss_tensor.dtype = f64;
 
-  rlloss_compute_call call{};
-  call.struct_size = sizeof(rlloss_compute_call);
-  call.log_prob = b.log_prob.tensor();
-  call.old_log_prob = b.old_log_prob.tensor();
-  call.advantages = b.advantages.tensor();
-  call.response_mask = b.mask.tensor();
-  call.rollout_is_weights = b.has_is_weights ? b.is_weights.tensor() : nullptr;
-  call.global_token_count = dp_.global_token_count;
-  call.global_seq_count = dp_.global_seq_count;
-  call.dp_size = dp_.dp_size;
-  call.num_threads = num_threads;
-  call.stream = nullptr;
-  call.loss = &loss_tensor;
-  call.grad_log_prob = b.grad.tensor();
-  call.metrics = b.metrics.empty() ? nullptr : &metrics;
-  loss_.compute(call);
+  ComputeTensors tensors;
+  tensors.log_prob = b.log_prob.tensor();
+  tensors.old_log_prob = b.old_log_prob.tensor();
+  tensors.advantages = b.advantages.tensor();
+  tensors.response_mask = b.mask.tensor();
+  tensors.rollout_is_weights = b.has_is_weights ? b.is_weights.tensor() : nullptr;
+  tensors.loss = &loss_tensor;
+  tensors.grad_log_prob = b.grad.tensor();
+  tensors.metrics = b.metrics.empty() ? nullptr : &metrics;
+  loss_.compute(make_compute_call(tensors, dp_, num_threads));
 
   const auto unwritten = [](const std::string& what) {
     throw RegistryError("the plugin reported success but left " + what +

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <rlloss/compute_call.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
 #include <vector>
@@ -15,11 +16,7 @@
 namespace rlloss::validate {
 
 // The compute call's normalisers: -1 counts mean "use the batch's own".
-struct DpSettings {
-  int64_t global_token_count = -1;
-  int64_t global_seq_count = -1;
-  int64_t dp_size = 1;
-};
+using DpSettings = LossNormalisers;
 
 // How the inputs lie in memory for one call; the values are always the batch's.
 struct InputLayout {

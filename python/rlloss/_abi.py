@@ -25,6 +25,7 @@ DL_INT = 0
 DL_UINT = 1
 DL_FLOAT = 2
 DL_BFLOAT = 4
+DL_BOOL = 6  # kDLBool, named from DLPack 0.8 on (RLLOSS_DL_BOOL in plugin_api.h)
 
 
 class DLDevice(Structure):

@@ -12,14 +12,14 @@ import torch
 from . import _abi
 from ._errors import InvalidArgumentError
 
-# One table: torch dtype -> DLPack (code, bits). A torch bool is one byte holding 0 or 1; DLPack
-# 0.6 has no bool code, so it crosses as uint8 (as the C++ binding passes it).
+# One table: torch dtype -> DLPack (code, bits), the same as the C++ binding's dlpack_dtype(). A
+# torch bool is one byte holding 0 or 1 and crosses as kDLBool (code 6, RLLOSS_DL_BOOL).
 DLPACK_DTYPES = {
     torch.float32: (_abi.DL_FLOAT, 32),
     torch.float64: (_abi.DL_FLOAT, 64),
     torch.float16: (_abi.DL_FLOAT, 16),
     torch.bfloat16: (_abi.DL_BFLOAT, 16),
-    torch.bool: (_abi.DL_UINT, 8),
+    torch.bool: (_abi.DL_BOOL, 8),
     torch.uint8: (_abi.DL_UINT, 8),
     torch.int8: (_abi.DL_INT, 8),
     torch.int16: (_abi.DL_INT, 16),

@@ -11,9 +11,8 @@
 #include <vector>
 
 namespace rlloss {
-namespace {
 
-DLDataType dl_dtype(c10::ScalarType type) {
+DLDataType dlpack_dtype(c10::ScalarType type) {
   const auto make = [](DLDataTypeCode code, int bits) {
     return DLDataType{static_cast<uint8_t>(code), static_cast<uint8_t>(bits), 1};
   };
@@ -22,8 +21,7 @@ DLDataType dl_dtype(c10::ScalarType type) {
     case c10::ScalarType::Double: return make(kDLFloat, 64);
     case c10::ScalarType::Half: return make(kDLFloat, 16);
     case c10::ScalarType::BFloat16: return make(kDLBfloat, 16);
-    // DLPack 0.6 has no kDLBool; a torch bool is one byte holding 0 or 1.
-    case c10::ScalarType::Bool: return make(kDLUInt, 8);
+    case c10::ScalarType::Bool: return DLDataType{RLLOSS_DL_BOOL, 8, 1};
     case c10::ScalarType::Byte: return make(kDLUInt, 8);
     case c10::ScalarType::Char: return make(kDLInt, 8);
     case c10::ScalarType::Short: return make(kDLInt, 16);
@@ -34,6 +32,8 @@ DLDataType dl_dtype(c10::ScalarType type) {
                           " has no DLPack description");
   }
 }
+
+namespace {
 
 DLDevice dl_device(const c10::Device& device) {
   if (device.is_cpu()) return DLDevice{kDLCPU, 0};
@@ -82,22 +82,17 @@ class PluginLossFunction : public torch::autograd::Function<PluginLossFunction> 
     DLTensor grad_view = dlpack_view(grad);
     DLTensor metrics_view = dlpack_view(metric_values);
 
-    rlloss_compute_call call{};
-    call.struct_size = sizeof(rlloss_compute_call);
-    call.log_prob = &log_prob_view;
-    call.old_log_prob = &old_view;
-    call.advantages = &advantages_view;
-    call.response_mask = &mask_view;
-    call.rollout_is_weights = inputs->rollout_is_weights ? &weights_view : nullptr;
-    call.global_token_count = inputs->normalisers.global_token_count;
-    call.global_seq_count = inputs->normalisers.global_seq_count;
-    call.dp_size = inputs->normalisers.dp_size;
-    call.num_threads = inputs->num_threads;
-    call.stream = stream_for(log_prob.device());
-    call.loss = &loss_view;
-    call.grad_log_prob = &grad_view;
-    call.metrics = metric_names.empty() ? nullptr : &metrics_view;
-    loss->compute(call);
+    ComputeTensors tensors;
+    tensors.log_prob = &log_prob_view;
+    tensors.old_log_prob = &old_view;
+    tensors.advantages = &advantages_view;
+    tensors.response_mask = &mask_view;
+    tensors.rollout_is_weights = inputs->rollout_is_weights ? &weights_view : nullptr;
+    tensors.loss = &loss_view;
+    tensors.grad_log_prob = &grad_view;
+    tensors.metrics = metric_names.empty() ? nullptr : &metrics_view;
+    loss->compute(make_compute_call(tensors, inputs->normalisers, inputs->num_threads,
+                                    stream_for(log_prob.device())));
 
     ctx->save_for_backward({grad});
     for (size_t i = 0; i < metric_names.size(); ++i) {
@@ -121,7 +116,7 @@ DLTensor dlpack_view(const torch::Tensor& t) {
   view.data = t.data_ptr();
   view.device = dl_device(t.device());
   view.ndim = static_cast<int32_t>(t.dim());
-  view.dtype = dl_dtype(t.scalar_type());
+  view.dtype = dlpack_dtype(t.scalar_type());
   // DLPack's fields are non-const for historical reasons; plugins never write through them.
   view.shape = const_cast<int64_t*>(t.sizes().data());
   view.strides = const_cast<int64_t*>(t.strides().data());

@@ -36,7 +36,7 @@ TEST(DlpackView, Dtypes) {
   EXPECT_EQ(code_bits(torch::kFloat64), std::make_pair(int{kDLFloat}, 64));
   EXPECT_EQ(code_bits(torch::kFloat16), std::make_pair(int{kDLFloat}, 16));
   EXPECT_EQ(code_bits(torch::kBFloat16), std::make_pair(int{kDLBfloat}, 16));
-  EXPECT_EQ(code_bits(torch::kBool), std::make_pair(int{kDLUInt}, 8));
+  EXPECT_EQ(code_bits(torch::kBool), std::make_pair(6, 8));  // kDLBool of DLPack 0.8
   EXPECT_EQ(code_bits(torch::kUInt8), std::make_pair(int{kDLUInt}, 8));
   EXPECT_EQ(code_bits(torch::kInt32), std::make_pair(int{kDLInt}, 32));
 }

@@ -174,7 +174,7 @@ TEST_P(BadTensor, FloatMaskHoldingAHalf) {
 
 // An integer mask holding 2 is refused like a floating one, and the message names no dtype.
 TEST_P(BadTensor, ByteMasksHoldingTwo) {
-  for (const DLDataType dtype : {kUInt8, DLDataType{6 /* kDLBool */, 8, 1}}) {
+  for (const DLDataType dtype : {kUInt8, DLDataType{RLLOSS_DL_BOOL, 8, 1}}) {
     fill_tensor(hand().response_mask, std::vector<uint8_t>{1, 1, 1, 1, 2, 0}, {kRows, kCols},
                 dtype);
     const ComputeResult result = plugin_->compute(&call_);

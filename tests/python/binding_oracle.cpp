@@ -2,6 +2,8 @@
 //   rlloss_python_oracle layout
 //     prints "<struct> <field> <offset>" and "<struct> sizeof <size>" for every C struct the
 //     Python package mirrors with ctypes;
+//   rlloss_python_oracle dtypes
+//     prints "<torch dtype> <DLPack code> <bits>" from the C++ binding's dlpack_dtype();
 //   rlloss_python_oracle compute <in> <out> <plugin> <B> <T> <float32|float64> <bool|uint8|float>
 //                               <weights 0|1> <global_tokens> <global_seqs> <dp_size> [k=v ...]
 //     reads log_prob, old_log_prob, advantages, mask and weights ([B, T] float64 each, in that
@@ -123,12 +125,25 @@ int compute(int argc, char** argv) {
   return file ? 0 : 1;
 }
 
+void print_dtypes() {
+  for (const auto type :
+       {torch::kFloat32, torch::kFloat64, torch::kFloat16, torch::kBFloat16, torch::kBool,
+        torch::kUInt8, torch::kInt8, torch::kInt16, torch::kInt32, torch::kInt64}) {
+    const DLDataType dtype = rlloss::dlpack_dtype(type);
+    std::printf("%s %d %d\n", c10::toString(type), dtype.code, dtype.bits);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "layout") {
     print_layout();
+    return 0;
+  }
+  if (mode == "dtypes") {
+    print_dtypes();
     return 0;
   }
   if (mode == "compute") {
@@ -139,6 +154,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "usage: rlloss_python_oracle layout | compute ...\n";
+  std::cerr << "usage: rlloss_python_oracle layout | dtypes | compute ...\n";
   return 2;
 }

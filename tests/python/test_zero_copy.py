@@ -60,7 +60,7 @@ def test_views_and_broadcasts_cross_as_they_are():
     assert seen["log_prob"] == (log_prob.data_ptr(), (16, 2), (2, 64))
     assert seen["old_log_prob"] == (old_t.data_ptr(), (1, 5), (2, 64))
     assert seen["advantages"] == (advantages.data_ptr(), (8, 0), (2, 64))
-    assert seen["response_mask"] == (mask.data_ptr(), (8, 1), (1, 8))  # bool crosses as uint8
+    assert seen["response_mask"] == (mask.data_ptr(), (8, 1), (6, 8))  # bool crosses as kDLBool
     assert seen["rollout_is_weights"][0] == weights.data_ptr()
 
     # And the plugin read them right.

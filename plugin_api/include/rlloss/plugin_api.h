@@ -50,6 +50,9 @@ extern "C" {
 #define RLLOSS_STRUCT_SIZE(type, last_field) \
   (offsetof(type, last_field) + sizeof(((type*)0)->last_field))
 
+/* DLPack's type code of bool (kDLBool, named from DLPack 0.8 on): 8 bits holding 0 or 1. */
+#define RLLOSS_DL_BOOL 6
+
 /* Name of the one exported entry symbol, and the macro a plugin uses to export it. */
 #define RLLOSS_ENTRY_SYMBOL "rlloss_plugin_entry"
 #if defined(_WIN32)

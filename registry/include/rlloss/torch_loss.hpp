@@ -8,16 +8,11 @@
 
 #include <map>
 #include <optional>
+#include <rlloss/compute_call.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
 
 namespace rlloss {
-
-struct LossNormalisers {
-  int64_t global_token_count = -1;  // -1: use this batch's count
-  int64_t global_seq_count = -1;
-  int64_t dp_size = 1;
-};
 
 struct LossInputs {
   torch::Tensor log_prob;       // [B, T], float32 or float64 (requires_grad for training)
@@ -35,6 +30,10 @@ struct LossOutput {
 };
 
 LossOutput compute_loss(const Loss& loss, const LossInputs& inputs);
+
+// The one torch-to-DLPack dtype map of the C++ host side (Python's _tensors.py mirrors it): a
+// torch bool crosses as RLLOSS_DL_BOOL. Throws RegistryError for a dtype DLPack cannot describe.
+DLDataType dlpack_dtype(c10::ScalarType type);
 
 // A DLTensor describing `t` (no copy); valid while `t` is alive and unchanged.
 DLTensor dlpack_view(const torch::Tensor& t);

@@ -12,7 +12,7 @@ namespace rlloss::kit {
 enum class Dtype { float32, float64, bfloat16, float16, byte, unsupported };
 
 // DLPack >= 0.8 has kDLBool = 6; older producers (and PyTorch < 1.13) send bool as uint8.
-inline constexpr uint8_t kDLBoolCode = 6;
+inline constexpr uint8_t kDLBoolCode = RLLOSS_DL_BOOL;
 
 inline Dtype dtype_of(const DLDataType& t) {
   if (t.lanes != 1) return Dtype::unsupported;
