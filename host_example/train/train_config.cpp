@@ -1,6 +1,8 @@
 #include "train_config.hpp"
 
+#include <limits>
 #include <rlloss/registry.hpp>
+#include <rlloss/yaml_scalar.hpp>
 #include <type_traits>
 #include <vector>
 
@@ -19,21 +21,41 @@ YAML::Node find(const YAML::Node& root, const std::string& path) {
 }
 
 template <typename T>
+bool fits(int64_t number) {
+  if constexpr (std::is_unsigned_v<T>) {
+    return number >= 0 && static_cast<uint64_t>(number) <= std::numeric_limits<T>::max();
+  } else {
+    return number >= std::numeric_limits<T>::min() && number <= std::numeric_limits<T>::max();
+  }
+}
+
+// The same scalar rules as loss arguments (rlloss/yaml_scalar.hpp): a quoted "2e-3" is a string,
+// not a learning rate.
+template <typename T>
 void read(const TrainerYaml& yaml, const std::string& path, T& value) {
   const YAML::Node node = find(yaml.root, path);
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsScalar()) {
     throw RegistryError(yaml.source_name + ": " + path + " must be a scalar");
   }
-  try {
-    if constexpr (std::is_same_v<T, bool>) {
-      // YAML 1.2 booleans only, as for loss arguments (yaml-cpp would also take yes/no/on/off).
-      if (node.Scalar() != "true" && node.Scalar() != "false") throw YAML::Exception({}, "");
-    }
-    value = node.as<T>();
-  } catch (const YAML::Exception&) {
+  std::string problem;
+  if constexpr (std::is_same_v<T, bool>) {
+    problem = yaml_scalar::read_bool(node, value);
+  } else if constexpr (std::is_integral_v<T>) {
+    int64_t number = 0;
+    problem = yaml_scalar::read_integer(node, number);
+    if (problem.empty() && !fits<T>(number)) problem = "out of range for this key";
+    if (problem.empty()) value = static_cast<T>(number);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    double number = 0;
+    problem = yaml_scalar::read_number(node, "number", number);
+    if (problem.empty()) value = static_cast<T>(number);
+  } else {
+    value = node.Scalar();
+  }
+  if (!problem.empty()) {
     throw RegistryError(yaml.source_name + ":" + std::to_string(node.Mark().line + 1) + ": " +
-                        path + " has the wrong type: '" + node.Scalar() + "'");
+                        path + " = '" + node.Scalar() + "': " + problem);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 #include <rlloss/loss_config.hpp>
+#include <rlloss/yaml_scalar.hpp>
 #include <sstream>
 
 #include "yaml_duplicate_keys.hpp"
@@ -72,10 +73,7 @@ std::string loaded_names(const Registry& registry) {
   return names.empty() ? std::string("none") : join(names, ", ");
 }
 
-// A quoted scalar carries the non-specific tag "!"; a plain one "?" (or an explicit !!tag).
-bool is_quoted(const YAML::Node& node) {
-  return node.Tag() == "!";
-}
+using yaml_scalar::is_quoted;
 
 bool is_interpolation(const YAML::Node& node) {
   return node.IsScalar() && node.Scalar().find("${") != std::string::npos;
@@ -168,30 +166,16 @@ kit::ArgValue typed_value(const rlloss_arg_spec& spec, const YAML::Node& node, c
     value.string = text;
     return value;
   }
-  if (is_quoted(node)) {
-    fail_at(place, node, std::string("a quoted string where a ") + type + " belongs" + allowed);
-  }
   if (spec.type == RLLOSS_ARG_BOOL) {
-    static const std::vector<std::string> kTrue = {"true", "True", "TRUE"};
-    static const std::vector<std::string> kFalse = {"false", "False", "FALSE"};
-    static const std::vector<std::string> kYaml11 = {"yes", "Yes", "YES", "no",  "No",  "NO",
-                                                     "on",  "On",  "ON",  "off", "Off", "OFF",
-                                                     "y",   "Y",   "n",   "N"};
-    if (std::find(kTrue.begin(), kTrue.end(), text) != kTrue.end()) {
-      value.number = 1;
-    } else if (std::find(kFalse.begin(), kFalse.end(), text) != kFalse.end()) {
-      value.number = 0;
-    } else if (std::find(kYaml11.begin(), kYaml11.end(), text) != kYaml11.end()) {
-      fail_at(place, node, "a YAML 1.1 boolean spelling, ambiguous between readers" + allowed);
-    } else {
-      fail_at(place, node, "not a bool" + allowed);
-    }
+    bool flag = false;
+    const std::string problem = yaml_scalar::read_bool(node, flag);
+    if (!problem.empty()) fail_at(place, node, problem + allowed);
+    value.number = flag ? 1 : 0;
     return value;
   }
   double number = 0;
-  if (!YAML::convert<double>::decode(node, number)) {
-    fail_at(place, node, "not a number" + allowed);
-  }
+  const std::string unreadable = yaml_scalar::read_number(node, type, number);
+  if (!unreadable.empty()) fail_at(place, node, unreadable + allowed);
   const std::string problem = kit::check_number(spec, number);
   if (!problem.empty()) fail_at(place, node, problem);
   value.number = number;

@@ -100,7 +100,14 @@ TEST(TrainConfig, RefusesBadFaultToleranceValues) {
       {"trainer: {dist_timeout_s: 0}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
       {"trainer: {dist_timeout_s: 1e9}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
       // YAML 1.2 booleans only, as for loss arguments.
-      {"trainer: {log_timing: yes}", "trainer.log_timing has the wrong type: 'yes'"},
+      {"trainer: {log_timing: yes}",
+       "trainer.log_timing = 'yes': a YAML 1.1 boolean spelling, ambiguous between readers"},
+      // One rule for scalars, as for loss arguments: a quoted number is a string.
+      {"actor_rollout_ref: {actor: {optim: {lr: \"2e-3\"}}}",
+       "actor_rollout_ref.actor.optim.lr = '2e-3': a quoted string where a number belongs"},
+      {"trainer: {seed: 1.5}", "trainer.seed = '1.5': not an integer"},
+      {"trainer: {checkpoint_interval: '5'}",
+       "trainer.checkpoint_interval = '5': a quoted string where an int belongs"},
   };
   for (const auto& [yaml, message] : cases) {
     try {

@@ -9,7 +9,8 @@
 // value. Keys the loss does not declare, `_target_` keys, `${...}` interpolations and nulls are
 // ignored (a declared argument whose value is null or an interpolation counts as not set).
 //
-// Typing rules (YAML scalars, the same for the YAML file and for overrides):
+// Typing rules (YAML scalars, rlloss/yaml_scalar.hpp; the same for the YAML file, for overrides
+// and for the trainer's own keys):
 //   float:  an unquoted number (1, 0.2, 1e-6, .inf); .nan is a number but never allowed;
 //   int:    an unquoted number with no fractional part;
 //   bool:   true or false (YAML 1.2; the YAML 1.1 spellings yes/no/on/off are refused, since
