@@ -10,6 +10,7 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
@@ -30,15 +31,10 @@ struct CispoMath {
                                                  "is_weight_mean"};
 
   static constexpr rlloss_arg_spec kArgs[] = {
-      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
-       "clip range epsilon; the IS weight is clipped to [1 - low, 1 + high]", 0.2, nullptr, 0, 1, 1,
-       0, nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
-       "lower clip range of the IS weight; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0,
-       nullptr, 0, "clip_ratio"},
-      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
-       "upper clip range of the IS weight; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity, 1,
-       0, nullptr, 0, "clip_ratio"},
+      kit::clip_ratio_arg_spec(
+          "clip range epsilon; the IS weight is clipped to [1 - low, 1 + high]"),
+      kit::clip_ratio_low_arg_spec("lower clip range of the IS weight; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg_spec("upper clip range of the IS weight; defaults to clip_ratio"),
       kit::agg_mode_arg_spec(),
       kit::loss_scale_factor_arg_spec(),
   };
@@ -52,7 +48,7 @@ struct CispoMath {
 
   template <class C>
   static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high"))};
+    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high)};
   }
 
   static std::string warning(const kit::ResolvedArgs&) { return ""; }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
@@ -35,15 +36,12 @@ struct GspoMath {
   static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "seq_ratio_mean"};
 
   static constexpr rlloss_arg_spec kArgs[] = {
-      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
-       "clip range epsilon; the sequence ratio is clipped to [1 - low, 1 + high]", 0.2, nullptr, 0,
-       1, 1, 0, nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
-       "lower clip range; defaults to clip_ratio (the GSPO paper uses 3e-4)", 0.2, nullptr, 0, 1, 1,
-       0, nullptr, 0, "clip_ratio"},
-      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
-       "upper clip range; defaults to clip_ratio (the GSPO paper uses 4e-4)", 0.2, nullptr, 0,
-       kInfinity, 1, 0, nullptr, 0, "clip_ratio"},
+      kit::clip_ratio_arg_spec(
+          "clip range epsilon; the sequence ratio is clipped to [1 - low, 1 + high]"),
+      kit::clip_ratio_low_arg_spec(
+          "lower clip range; defaults to clip_ratio (the GSPO paper uses 3e-4)"),
+      kit::clip_ratio_high_arg_spec(
+          "upper clip range; defaults to clip_ratio (the GSPO paper uses 4e-4)"),
       kit::agg_mode_arg_spec("seq-mean-token-mean"),
       kit::loss_scale_factor_arg_spec(),
   };
@@ -59,7 +57,7 @@ struct GspoMath {
 
   template <class C>
   static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high"))};
+    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high)};
   }
 
   static std::string warning(const kit::ResolvedArgs&) { return ""; }

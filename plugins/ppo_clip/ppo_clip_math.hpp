@@ -3,6 +3,7 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
@@ -22,15 +23,9 @@ struct PpoClipMath {
                                                  "ratio_mean"};
 
   static constexpr rlloss_arg_spec kArgs[] = {
-      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
-       "clip range epsilon; the ratio is clipped to [1 - low, 1 + high]", 0.2, nullptr, 0, 1, 1, 0,
-       nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
-       "lower clip range; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0, nullptr, 0,
-       "clip_ratio"},
-      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
-       "upper clip range; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity, 1, 0, nullptr, 0,
-       "clip_ratio"},
+      kit::clip_ratio_arg_spec("clip range epsilon; the ratio is clipped to [1 - low, 1 + high]"),
+      kit::clip_ratio_low_arg_spec("lower clip range; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg_spec("upper clip range; defaults to clip_ratio"),
       {sizeof(rlloss_arg_spec), "clip_ratio_c", RLLOSS_ARG_FLOAT,
        "dual-clip bound: for negative advantages the loss is at most -A * clip_ratio_c", 3.0,
        nullptr, 1, kInfinity, 0, 0, nullptr, 0, nullptr},
@@ -45,7 +40,7 @@ struct PpoClipMath {
 
   template <class C>
   static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(1.0 - args.number("clip_ratio_low")), C(1.0 + args.number("clip_ratio_high")),
+    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high),
             C(args.number("clip_ratio_c"))};
   }
 

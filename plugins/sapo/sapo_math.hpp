@@ -15,6 +15,7 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
@@ -44,15 +45,10 @@ struct SapoMath {
       {sizeof(rlloss_arg_spec), "tau_neg", RLLOSS_ARG_FLOAT,
        "gate temperature for tokens with zero or negative advantage", 1.05, nullptr, 0, kInfinity,
        0, 0, nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "clip_ratio", RLLOSS_ARG_FLOAT,
-       "PPO clip range, only for the pg_clipfrac metric (what PPO would have clipped)", 0.2,
-       nullptr, 0, 1, 1, 0, nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "clip_ratio_low", RLLOSS_ARG_FLOAT,
-       "lower PPO clip range for pg_clipfrac; defaults to clip_ratio", 0.2, nullptr, 0, 1, 1, 0,
-       nullptr, 0, "clip_ratio"},
-      {sizeof(rlloss_arg_spec), "clip_ratio_high", RLLOSS_ARG_FLOAT,
-       "upper PPO clip range for pg_clipfrac; defaults to clip_ratio", 0.2, nullptr, 0, kInfinity,
-       1, 0, nullptr, 0, "clip_ratio"},
+      kit::clip_ratio_arg_spec(
+          "PPO clip range, only for the pg_clipfrac metric (what PPO would have clipped)"),
+      kit::clip_ratio_low_arg_spec("lower PPO clip range for pg_clipfrac; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg_spec("upper PPO clip range for pg_clipfrac; defaults to clip_ratio"),
       {sizeof(rlloss_arg_spec), "importance_sampling_level", RLLOSS_ARG_STRING,
        "token: the gate acts on each token's ratio; sequence: on the sequence ratio (the "
        "exponential of the row's masked mean log-ratio), as TRL's importance_sampling_level",
@@ -83,8 +79,8 @@ struct SapoMath {
             C(tau_neg),
             C(4.0 / tau_pos),
             C(4.0 / tau_neg),
-            C(1.0 - args.number("clip_ratio_low")),
-            C(1.0 + args.number("clip_ratio_high")),
+            C(kit::clip_bounds(args).low),
+            C(kit::clip_bounds(args).high),
             C(uses_row_log_ratio(args) ? 1 : 0)};
   }
 
