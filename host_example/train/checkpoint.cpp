@@ -122,9 +122,22 @@ void write_checkpoint(const fs::path& file, const TrainerState& state,
   write_file_atomically(file, bytes.str());
 }
 
+namespace {
+
+std::string digest_of(const std::string& bytes) {
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
+  for (const unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
+  std::ostringstream text;
+  text << std::hex << hash << " (" << std::dec << bytes.size() << " bytes)";
+  return text.str();
+}
+
+}  // namespace
+
 CheckpointExtras read_checkpoint(const fs::path& file, TrainerState& state) {
   const std::string bytes = read_whole_file(file);
   CheckpointExtras extras;
+  extras.digest = digest_of(bytes);
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(bytes.data(), bytes.size());

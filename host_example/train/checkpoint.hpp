@@ -20,6 +20,9 @@ namespace rlloss::train {
 struct CheckpointExtras {
   int64_t metrics_bytes = 0;  // the metrics file's length after the checkpoint's step
   std::string fingerprint;    // describe_run()'s text for the run that wrote it
+  // Set by read_checkpoint: a hash of the very bytes it loaded (ranks compare it before they
+  // start), so the file is read once and a file replaced meanwhile cannot go unnoticed.
+  std::string digest;
 };
 
 std::filesystem::path checkpoint_path(const std::filesystem::path& dir, int64_t step);

@@ -53,15 +53,6 @@ std::optional<fs::path> checkpoint_to_resume(const std::string& resume, const fs
   return fs::path(resume);
 }
 
-std::string file_digest(const fs::path& file) {
-  const std::string bytes = train::read_whole_file(file);
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-  for (const unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
-  std::ostringstream text;
-  text << std::hex << hash << " (" << std::dec << bytes.size() << " bytes)";
-  return text.str();
-}
-
 // Output paths are checked before the first step, so that a run does not compute for hours and
 // then fail to save.
 void check_outputs(const train::TrainConfig& config) {
@@ -110,7 +101,7 @@ int train_in_this_process(const CommonOptions& common, const TrainOptions& optio
                                ", not before trainer.total_training_steps (" +
                                std::to_string(config.total_training_steps) + ")");
     }
-    run_identity += "resume.checkpoint=" + file_digest(*resume_from) + "\n";
+    run_identity += "resume.checkpoint=" + resumed.digest + "\n";
   } else if (lead && !options.resume.empty()) {
     std::fprintf(stderr, "train: no checkpoint in %s; starting from step 1\n",
                  config.checkpoint_dir.c_str());

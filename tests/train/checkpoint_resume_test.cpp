@@ -191,7 +191,7 @@ TEST(Checkpoint, RoundTripRestoresEveryState) {
   saved.history[1].set("reward/mean", 1.0 / 3.0);
   saved.history[1].set("timing/elapsed_s", 4.5);
   const fs::path file = checkpoint_path(dir.path(), 2);
-  write_checkpoint(file, saved, {123, "loss.loss_mode=sapo\n"});
+  write_checkpoint(file, saved, {123, "loss.loss_mode=sapo\n", ""});
   const torch::Tensor next_torch_draw = torch::rand({4});
 
   TrainerState loaded(config);
@@ -199,6 +199,8 @@ TEST(Checkpoint, RoundTripRestoresEveryState) {
   const CheckpointExtras extras = read_checkpoint(file, loaded);
   EXPECT_EQ(extras.metrics_bytes, 123);
   EXPECT_EQ(extras.fingerprint, "loss.loss_mode=sapo\n");
+  // The digest is of the bytes loaded: the file's size is in it, and another file gives another.
+  EXPECT_THAT(extras.digest, HasSubstr("(" + std::to_string(fs::file_size(file)) + " bytes)"));
   EXPECT_EQ(loaded.steps_done, 2);
   ASSERT_EQ(loaded.history.size(), 2u);
   EXPECT_EQ(loaded.history[1].get("reward/mean"), 1.0 / 3.0);
@@ -216,6 +218,14 @@ TEST(Checkpoint, RoundTripRestoresEveryState) {
   saved.optimizer.step();
   loaded.optimizer.step();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+  // Another file (it differs in one field) has another digest; read last, as loading a
+  // checkpoint restores LibTorch's generator.
+  {
+    TrainerState other(config);
+    const fs::path file_3 = checkpoint_path(dir.path(), 3);
+    write_checkpoint(file_3, saved, {124, "loss.loss_mode=sapo\n", ""});
+    EXPECT_NE(read_checkpoint(file_3, other).digest, extras.digest);
+  }
 }
 
 TEST(Checkpoint, RefusesACheckpointOfAnotherModelShape) {
