@@ -1,5 +1,5 @@
-// Everything a loss plugin shares: create/compute/destroy around a Math type, tensor validation,
-// the aggregation weights, CPU instruction-set dispatch and the exported table. A plugin supplies
+// A loss plugin's C ABI table around a Math type: create/compute/destroy, the validation of a
+// compute call, the aggregation weights and the hand-off to the CPU or CUDA pass. A plugin supplies
 // only its per-token math and schema (see plugins/sapo/sapo_math.hpp for the contract) and writes
 //   RLLOSS_DEFINE_PLUGIN(MyMath)
 // in one source file, plus one kernel source with RLLOSS_DEFINE_CPU_KERNEL(MyMath).
@@ -9,105 +9,21 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
-#include <cstring>
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/cpu_call.hpp>
+#include <rlloss/kit/cpu_dispatch.hpp>
 #include <rlloss/kit/cuda_call.hpp>
 #include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/instance.hpp>
 #include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/sequence_lengths.hpp>
 #include <rlloss/kit/tensors.hpp>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 namespace rlloss::kit {
-
-// The CPU kernel for this machine: AVX-512 or AVX2 where present, else the generic build.
-// RLLOSS_CPU_ISA=generic|avx2|avx512 in the environment forces one (for tests and benchmarks).
-inline CpuKernelFn select_cpu_kernel() {
-#if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
-  __builtin_cpu_init();
-#if defined(__clang__)
-  // Clang 14 does not know the level names: check each level's defining features instead.
-  const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                        __builtin_cpu_supports("bmi2");
-  const bool has_avx512 = has_avx2 && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-  const bool has_avx512 = __builtin_cpu_supports("x86-64-v4");
-  const bool has_avx2 = __builtin_cpu_supports("x86-64-v3");
-#endif
-  const char* forced = std::getenv("RLLOSS_CPU_ISA");
-  const std::string choice = forced ? forced : "";
-  if (choice == "generic") return isa_generic::cpu_kernel;
-  if (choice == "avx2" && has_avx2) return isa_avx2::cpu_kernel;
-  if ((choice.empty() || choice == "avx512") && has_avx512) return isa_avx512::cpu_kernel;
-  if (has_avx2) return isa_avx2::cpu_kernel;
-#endif
-  return isa_generic::cpu_kernel;
-}
-
-inline const char* cpu_kernel_name(CpuKernelFn kernel) {
-#if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
-  if (kernel == isa_avx512::cpu_kernel) return "avx512";
-  if (kernel == isa_avx2::cpu_kernel) return "avx2";
-#endif
-  (void)kernel;
-  return "generic";
-}
-
-// Masked tokens per sequence; a mask of any dtype must hold only 0 and 1.
-template <class M>
-void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, int64_t* lengths) {
-  // An empty row's data may be NULL: no row pointer is formed at all.
-  if (cols == 0) {
-    std::fill(lengths, lengths + rows, int64_t{0});
-    return;
-  }
-  for (int64_t b = 0; b < rows; ++b) {
-    const M* row = reinterpret_cast<const M*>(mask.data) + b * mask.row_stride;
-    int64_t length = 0;
-    bool binary = true;
-    // Blocks with 32-bit counters and no short-circuit: this loop vectorises (it reads the whole
-    // mask once more before the fused pass, so a scalar loop here costs a quarter of the call).
-    constexpr int64_t kBlock = int64_t{1} << 20;  // the counters cannot overflow
-    for (int64_t t0 = 0; t0 < cols; t0 += kBlock) {
-      const int64_t end = cols - t0 < kBlock ? cols : t0 + kBlock;
-      uint32_t on = 0;
-      uint32_t not_binary = 0;
-      for (int64_t t = t0; t < end; ++t) {
-        const M value = row[t * mask.col_stride];
-        on += value != M(0);
-        not_binary |= (value != M(0)) & (value != M(1));
-      }
-      length += on;
-      binary &= not_binary == 0;
-    }
-    if (!binary) {
-      for (int64_t t = 0; t < cols; ++t) {
-        const double value = static_cast<double>(row[t * mask.col_stride]);
-        if (!(value == 0 || value == 1)) {
-          fail("response_mask holds " + format_number(value) + " at [" + std::to_string(b) + ", " +
-               std::to_string(t) + "]; a mask must hold only 0 and 1");
-        }
-      }
-    }
-    lengths[b] = length;
-  }
-}
-
-inline void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols,
-                                   int64_t* lengths) {
-  switch (mask.dtype) {
-    case Dtype::byte: return count_sequence_lengths<uint8_t>(mask, rows, cols, lengths);
-    case Dtype::float32: return count_sequence_lengths<float>(mask, rows, cols, lengths);
-    default: return count_sequence_lengths<double>(mask, rows, cols, lengths);
-  }
-}
 
 inline void store_value(const DLTensor& t, int64_t index, double value) {
   const int64_t stride = t.ndim == 1 && t.strides != nullptr ? t.strides[0] : 1;
