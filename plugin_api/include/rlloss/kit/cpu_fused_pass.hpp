@@ -20,7 +20,6 @@
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/instance.hpp>
 #include <rlloss/kit/token_math.hpp>
-#include <type_traits>
 #include <vector>
 
 namespace rlloss::kit::RLLOSS_CPU_ISA {
@@ -48,6 +47,15 @@ struct Segment {
       grad_stride;
 };
 
+// Mask entries [j0, j0 + m) of a row as 1 or 0 in `out`, whose element type matches the loop
+// that reads it: GCC 12 does not vectorise a loop whose selects mix byte-wide and float- or
+// double-wide lanes. The mask was checked to hold only 0 and 1 before the pass.
+template <bool kUnit, class M, class Out>
+RLLOSS_ALWAYS_INLINE void widen_mask(const M* mask, int64_t stride, int64_t j0, int64_t m,
+                                     Out* out) {
+  for (int64_t j = 0; j < m; ++j) out[j] = mask[kUnit ? j0 + j : (j0 + j) * stride] != M(0);
+}
+
 // Tokens [j0, j0 + m) of a segment, m <= kBlockTokens. Writes the gradient and leaves in
 // `values[0][j]` the weighted loss and in `values[1 + t][j]` the metric terms of token j0 + j,
 // zero where masked. A plain elementwise loop with no loop-carried state, so the compiler
@@ -58,16 +66,8 @@ RLLOSS_ALWAYS_INLINE void token_block(const typename Math::template Params<T>& p
                                       const Segment<T, M>& s, T weight, int64_t j0, int64_t m,
                                       T (*values)[kBlockTokens]) {
   const auto at = [](int64_t k, int64_t stride) { return kUnit ? k : k * stride; };
-  // A bool/uint8 mask is widened to T first: GCC 12 does not vectorise a loop whose selects mix
-  // byte-wide and float- or double-wide lanes.
   T mask[kBlockTokens];
-  for (int64_t j = 0; j < m; ++j) {
-    if constexpr (std::is_integral_v<M>) {
-      mask[j] = s.mask[at(j0 + j, s.mask_stride)] != M(0) ? T(1) : T(0);
-    } else {
-      mask[j] = static_cast<T>(s.mask[at(j0 + j, s.mask_stride)]);
-    }
-  }
+  widen_mask<kUnit>(s.mask, s.mask_stride, j0, m, mask);
   // The row's value is spread over a block-sized array rather than read as one invariant: GCC 12
   // does not vectorise the token loop when the Math hoists an exp of the invariant out of it (GSPO
   // ran scalar, "no vectype for stmt"). Losses without a row value skip this.
@@ -152,11 +152,8 @@ double row_log_ratio_mean(const CpuCall& c, int64_t b) {
   double counts[kLanes] = {};
   for (int64_t t0 = 0; t0 < c.cols; t0 += kBlockTokens) {
     const int64_t m = std::min(kBlockTokens, c.cols - t0);
-    // Widened first, as in token_block: byte-wide conditions among double lanes run scalar.
     double on[kBlockTokens];
-    for (int64_t j = 0; j < m; ++j) {
-      on[j] = mask[at(t0 + j, c.response_mask.col_stride)] != M(0) ? 1.0 : 0.0;
-    }
+    widen_mask<kUnit>(mask, c.response_mask.col_stride, t0, m, on);
     const auto add = [&](int64_t j, int lane) {
       const int64_t t = t0 + j;
       const double difference = static_cast<double>(log_prob[at(t, c.log_prob.col_stride)]) -
