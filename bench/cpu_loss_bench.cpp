@@ -83,16 +83,9 @@ const Variant& variant(const std::string& label) {
 std::shared_ptr<Loss> make_loss(const std::string& label) {
   const Variant& v = variant(label);
   const auto plugin = registry().find(v.plugin);
-  kit::ResolvedArgs args = kit::declared_args(plugin->table().args, plugin->table().num_args);
-  for (auto& entry : args.entries()) {
-    for (const auto& [name, value] : v.args) {
-      if (name == entry.spec->name) {
-        entry.value.string = value;
-        entry.given = true;
-      }
-    }
-  }
-  kit::apply_defaults(args);
+  LossArgs args(plugin->table());
+  for (const auto& [name, value] : v.args) args.set_string(name, value, "benchmark");
+  args.apply_defaults();
   return registry().create(v.plugin, args);
 }
 

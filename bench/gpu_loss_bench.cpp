@@ -85,10 +85,8 @@ void plugin_call(benchmark::State& state, const std::string& name) {
   if (!has_gpu()) return state.SkipWithError("no CUDA device");
   std::shared_ptr<Loss> loss = registry().create_default(name);
   if (name == "gspo") {
-    kit::ResolvedArgs args = loss->args();
-    for (auto& entry : args.entries()) {
-      if (std::string(entry.spec->name) == "loss_agg_mode") entry.value.string = "token-mean";
-    }
+    LossArgs args = loss->args();
+    args.set_string("loss_agg_mode", "token-mean", "benchmark");
     loss = registry().create(name, args);
   }
   DeviceBatch b = make_batch(state.range(0), loss->metric_names().size());

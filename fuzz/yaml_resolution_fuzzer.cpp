@@ -1,7 +1,8 @@
 // Fuzzes YAML resolution: arbitrary text as a trainer YAML (and, after a NUL byte, one override
 // "key=value" per line) through parse_trainer_yaml, plugin_dirs_from_yaml, the trainer's own keys
-// (read_train_config), resolve_loss_config and create_loss with the real plugins. RegistryError is the expected way to refuse; anything
-// else escaping (another exception, a crash, a sanitizer report, a leak) is a finding.
+// (read_train_config), resolve_loss_config and create_loss with the real plugins. RegistryError is
+// the expected way to refuse; anything else escaping (another exception, a crash, a sanitizer
+// report, a leak) is a finding.
 #include <spdlog/spdlog.h>
 
 #include <cstddef>
@@ -60,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (split != std::string::npos) overrides = parse_overrides(input.substr(split + 1));
     const rlloss::ResolvedLossConfig config =
         rlloss::resolve_loss_config(registry(), yaml, overrides);
-    for (const auto& entry : config.args.entries()) rlloss::format_arg_value(entry);
+    for (const rlloss::LossArg& arg : config.args.entries()) arg.text();
     // What the host resolved, the plugin's own create must accept.
     rlloss::create_loss(registry(), config);
   } catch (const rlloss::RegistryError&) {

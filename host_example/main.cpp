@@ -9,7 +9,7 @@
 #include <rlloss/registry.hpp>
 #include <string>
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"host_example: list, configure and validate rlloss policy-loss plugins"};

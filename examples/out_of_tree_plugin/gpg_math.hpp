@@ -5,9 +5,10 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
-#include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
+#include <tuple>
 
 namespace gpg_example {
 
@@ -20,20 +21,19 @@ struct GpgMath {
   // verl returns no metric for gpg; ppo_kl is the masked mean of old_log_prob - log_prob.
   static constexpr const char* kMetricNames[] = {"ppo_kl"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      rlloss::kit::agg_mode_arg_spec(),
-      rlloss::kit::loss_scale_factor_arg_spec(),
-  };
+  // No argument of its own: loss_agg_mode and loss_scale_factor come with the kit.
+  struct Args {};
+  static constexpr auto kArgs = std::make_tuple();
 
   template <class C>
   struct Params {};
 
   template <class C>
-  static Params<C> make_params(const rlloss::kit::ResolvedArgs&) {
+  static Params<C> make_params(const Args&) {
     return {};
   }
 
-  static std::string warning(const rlloss::kit::ResolvedArgs&) { return ""; }
+  static std::string warning(const Args&) { return ""; }
 
   enum Term { kNegLogRatio, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;

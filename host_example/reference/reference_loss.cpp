@@ -60,7 +60,7 @@ torch::Tensor sequence_log_ratio_per_token(const MaskedInputs& in) {
   return in.log_prob - in.log_prob.detach() + sequence_log_ratio(in);
 }
 
-TokenLosses sapo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
+TokenLosses sapo_losses(const LossArgs& args, const MaskedInputs& in,
                         const torch::Tensor& token_log_ratio, const torch::Tensor& token_ratio) {
   // importance_sampling_level sequence: the gate acts on the sequence ratio (TRL), with GSPO's
   // stop-gradient form and the same [-20, 20] clamp as a token's log-ratio.
@@ -100,7 +100,7 @@ TokenLosses sapo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
 }
 
 // verl's vanilla policy loss (compute_policy_loss_vanilla) with dual clip.
-TokenLosses ppo_clip_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
+TokenLosses ppo_clip_losses(const LossArgs& args, const MaskedInputs& in,
                             const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
   const torch::Tensor& a = in.advantages;
   const torch::Tensor pg_losses1 = -a * ratio;
@@ -125,7 +125,7 @@ TokenLosses ppo_clip_losses(const kit::ResolvedArgs& args, const MaskedInputs& i
 
 // verl's gspo (compute_policy_loss_gspo at 018f23b5): PPO's clip on the sequence ratio, whose
 // log is clamped above at 10.
-TokenLosses gspo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in, const torch::Tensor&,
+TokenLosses gspo_losses(const LossArgs& args, const MaskedInputs& in, const torch::Tensor&,
                         const torch::Tensor&) {
   const torch::Tensor& a = in.advantages;
   const torch::Tensor s = torch::exp(torch::clamp_max(sequence_log_ratio_per_token(in), 10.0));
@@ -144,7 +144,7 @@ TokenLosses gspo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in, c
 
 // verl's cispo (compute_policy_loss_cispo at 018f23b5): the clipped ratio, detached, times
 // -A * log_prob.
-TokenLosses cispo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
+TokenLosses cispo_losses(const LossArgs& args, const MaskedInputs& in,
                          const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
   const torch::Tensor clipped =
       torch::clamp(ratio, 1 - args.number("clip_ratio_low"), 1 + args.number("clip_ratio_high"))
@@ -160,7 +160,7 @@ TokenLosses cispo_losses(const kit::ResolvedArgs& args, const MaskedInputs& in,
   return out;
 }
 
-using TokenLossFn = std::function<TokenLosses(const kit::ResolvedArgs&, const MaskedInputs&,
+using TokenLossFn = std::function<TokenLosses(const LossArgs&, const MaskedInputs&,
                                               const torch::Tensor&, const torch::Tensor&)>;
 
 TokenLossFn token_loss_fn(const std::string& loss_mode) {
@@ -212,7 +212,7 @@ torch::Tensor aggregate(const torch::Tensor& loss_matrix, const torch::Tensor& m
   throw RegistryError("reference: unknown loss_agg_mode '" + loss_agg_mode + "'");
 }
 
-ReferenceResult reference_loss(const std::string& loss_mode, const kit::ResolvedArgs& args,
+ReferenceResult reference_loss(const std::string& loss_mode, const LossArgs& args,
                                const LossInputs& inputs) {
   const TokenLossFn token_losses = token_loss_fn(loss_mode);
   const torch::AutoGradMode grad_mode(true);

@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 
 #include <map>
-#include <rlloss/kit/schema.hpp>
+#include <rlloss/loss_args.hpp>
 #include <rlloss/torch_loss.hpp>
 #include <string>
 
@@ -23,7 +23,7 @@ bool has_reference(const std::string& loss_mode);
 
 // Computes the loss of `loss_mode` with the resolved argument values `args` on `inputs`
 // (converted to float64; masked positions are made finite before the math so NaN never leaks).
-ReferenceResult reference_loss(const std::string& loss_mode, const kit::ResolvedArgs& args,
+ReferenceResult reference_loss(const std::string& loss_mode, const LossArgs& args,
                                const LossInputs& inputs);
 
 // verl's agg_loss over a [B, T] float64 loss matrix, with DESIGN.md's DP normalisers.

@@ -24,9 +24,9 @@ struct Aggregation {
 
 Aggregation aggregation_of(const Loss& loss) {
   Aggregation aggregation;
-  if (const auto* mode = loss.args().find("loss_agg_mode")) aggregation.mode = mode->value.string;
+  if (const auto* mode = loss.args().find("loss_agg_mode")) aggregation.mode = mode->string;
   if (const auto* scale = loss.args().find("loss_scale_factor")) {
-    aggregation.scale = scale->value.number;
+    aggregation.scale = scale->number;
   }
   return aggregation;
 }

@@ -11,13 +11,9 @@ constexpr const char* kAggModeArg = "loss_agg_mode";
 
 std::shared_ptr<Loss> create_with_agg_mode(const Registry& registry, const LoadedPlugin& plugin,
                                            const std::string& agg_mode) {
-  kit::ResolvedArgs args = kit::declared_args(plugin.table().args, plugin.table().num_args);
-  for (auto& entry : args.entries()) {
-    if (std::string(entry.spec->name) != kAggModeArg) continue;
-    entry.value.string = agg_mode;
-    entry.given = true;
-  }
-  kit::apply_defaults(args);
+  LossArgs args(plugin.table());
+  args.set_string(kAggModeArg, agg_mode, "validate");
+  args.apply_defaults();
   return registry.create(plugin.name(), args);
 }
 

@@ -7,7 +7,7 @@ namespace rlloss::validate {
 std::string configuration_label(const Loss& loss) {
   const auto* agg = loss.args().find("loss_agg_mode");
   if (agg == nullptr || agg->spec->type != RLLOSS_ARG_STRING) return "defaults";
-  return agg->value.string + (agg->given ? "" : " (default)");
+  return agg->string + (agg->given ? "" : " (default)");
 }
 
 std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& options) {

@@ -10,15 +10,14 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
+#include <tuple>
 
 namespace rlloss::cispo {
-
-using kit::kInfinity;
 
 struct CispoMath {
   static constexpr const char* kName = "cispo";
@@ -30,14 +29,13 @@ struct CispoMath {
   static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "ratio_mean",
                                                  "is_weight_mean"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      kit::clip_ratio_arg_spec(
+  struct Args : kit::ClipRange {};
+
+  static constexpr auto kArgs = std::make_tuple(
+      kit::clip_ratio_arg<Args>(
           "clip range epsilon; the IS weight is clipped to [1 - low, 1 + high]"),
-      kit::clip_ratio_low_arg_spec("lower clip range of the IS weight; defaults to clip_ratio"),
-      kit::clip_ratio_high_arg_spec("upper clip range of the IS weight; defaults to clip_ratio"),
-      kit::agg_mode_arg_spec(),
-      kit::loss_scale_factor_arg_spec(),
-  };
+      kit::clip_ratio_low_arg<Args>("lower clip range of the IS weight; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg<Args>("upper clip range of the IS weight; defaults to clip_ratio"));
 
   static constexpr bool kSurrogateGradient = true;
 
@@ -47,11 +45,11 @@ struct CispoMath {
   };
 
   template <class C>
-  static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high)};
+  static Params<C> make_params(const Args& args) {
+    return {C(args.low_bound()), C(args.high_bound())};
   }
 
-  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+  static std::string warning(const Args&) { return ""; }
 
   enum Term { kNegLogRatio, kClipped, kRatio, kWeight, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;

@@ -16,15 +16,14 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
+#include <tuple>
 
 namespace rlloss::gspo {
-
-using kit::kInfinity;
 
 struct GspoMath {
   static constexpr const char* kName = "gspo";
@@ -35,19 +34,19 @@ struct GspoMath {
 
   static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "seq_ratio_mean"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      kit::clip_ratio_arg_spec(
+  struct Args : kit::ClipRange {};
+
+  static constexpr auto kArgs = std::make_tuple(
+      kit::clip_ratio_arg<Args>(
           "clip range epsilon; the sequence ratio is clipped to [1 - low, 1 + high]"),
-      kit::clip_ratio_low_arg_spec(
+      kit::clip_ratio_low_arg<Args>(
           "lower clip range; defaults to clip_ratio (the GSPO paper uses 3e-4)"),
-      kit::clip_ratio_high_arg_spec(
-          "upper clip range; defaults to clip_ratio (the GSPO paper uses 4e-4)"),
-      kit::agg_mode_arg_spec("seq-mean-token-mean"),
-      kit::loss_scale_factor_arg_spec(),
-  };
+      kit::clip_ratio_high_arg<Args>(
+          "upper clip range; defaults to clip_ratio (the GSPO paper uses 4e-4)"));
+  static constexpr const char* kDefaultAggMode = "seq-mean-token-mean";
 
   static constexpr bool kRowLogRatio = true;
-  static bool uses_row_log_ratio(const kit::ResolvedArgs&) { return true; }
+  static bool uses_row_log_ratio(const Args&) { return true; }
   static constexpr bool kSurrogateGradient = true;
 
   template <class C>
@@ -56,11 +55,11 @@ struct GspoMath {
   };
 
   template <class C>
-  static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high)};
+  static Params<C> make_params(const Args& args) {
+    return {C(args.low_bound()), C(args.high_bound())};
   }
 
-  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+  static std::string warning(const Args&) { return ""; }
 
   enum Term { kNegLogRatio, kClipped, kSeqRatio, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;

@@ -3,15 +3,14 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
+#include <tuple>
 
 namespace rlloss::ppo_clip {
-
-using kit::kInfinity;
 
 struct PpoClipMath {
   static constexpr const char* kName = "ppo_clip";
@@ -22,16 +21,18 @@ struct PpoClipMath {
   static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "pg_clipfrac_lower",
                                                  "ratio_mean"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      kit::clip_ratio_arg_spec("clip range epsilon; the ratio is clipped to [1 - low, 1 + high]"),
-      kit::clip_ratio_low_arg_spec("lower clip range; defaults to clip_ratio"),
-      kit::clip_ratio_high_arg_spec("upper clip range; defaults to clip_ratio"),
-      {sizeof(rlloss_arg_spec), "clip_ratio_c", RLLOSS_ARG_FLOAT,
-       "dual-clip bound: for negative advantages the loss is at most -A * clip_ratio_c", 3.0,
-       nullptr, 1, kInfinity, 0, 0, nullptr, 0, nullptr},
-      kit::agg_mode_arg_spec(),
-      kit::loss_scale_factor_arg_spec(),
+  struct Args : kit::ClipRange {
+    double clip_ratio_c = 0;
   };
+
+  static constexpr auto kArgs = std::make_tuple(
+      kit::clip_ratio_arg<Args>("clip range epsilon; the ratio is clipped to [1 - low, 1 + high]"),
+      kit::clip_ratio_low_arg<Args>("lower clip range; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg<Args>("upper clip range; defaults to clip_ratio"),
+      kit::float_arg(RLLOSS_ARG_MEMBER(Args, clip_ratio_c),
+                     "dual-clip bound: for negative advantages the loss is at most -A * "
+                     "clip_ratio_c",
+                     3.0, kit::above(1)));
 
   template <class C>
   struct Params {
@@ -39,12 +40,11 @@ struct PpoClipMath {
   };
 
   template <class C>
-  static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(kit::clip_bounds(args).low), C(kit::clip_bounds(args).high),
-            C(args.number("clip_ratio_c"))};
+  static Params<C> make_params(const Args& args) {
+    return {C(args.low_bound()), C(args.high_bound()), C(args.clip_ratio_c)};
   }
 
-  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+  static std::string warning(const Args&) { return ""; }
 
   enum Term { kNegLogRatio, kClipped, kClippedLower, kRatio, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;

@@ -1,9 +1,10 @@
 // SAPO (Soft Adaptive Policy Optimization, arXiv 2511.20347): the per-token math and the schema.
 //
 // A Math type is all a plugin writes; the kit (rlloss/kit/plugin.hpp) does the rest. It provides
-// kName, kVersion, kDescription, kMetricNames, kArgs, kNumTerms, Params<C>, make_params<C>(),
-// warning(), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked token) and
-// finalize() (metric values from the summed terms and the masked-token count).
+// kName, kVersion, kDescription, kMetricNames, Args (the typed arguments) and kArgs (their
+// declarations, rlloss/kit/args.hpp), kNumTerms, Params<C>, make_params<C>(const Args&),
+// warning(const Args&), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked
+// token) and finalize() (metric values from the summed terms and the masked-token count).
 //
 // importance_sampling_level (TRL's GRPOConfig.importance_sampling_level for loss_type "sapo",
 // huggingface/trl grpo_trainer.py): "token" gates each token's ratio; "sequence" gates the
@@ -15,15 +16,14 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
+#include <tuple>
 
 namespace rlloss::sapo {
-
-using kit::kInfinity;
 
 struct SapoMath {
   static constexpr const char* kName = "sapo";
@@ -38,29 +38,33 @@ struct SapoMath {
 
   static constexpr const char* kLevels[] = {"token", "sequence"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      {sizeof(rlloss_arg_spec), "tau_pos", RLLOSS_ARG_FLOAT,
-       "gate temperature for tokens with positive advantage", 1.0, nullptr, 0, kInfinity, 0, 0,
-       nullptr, 0, nullptr},
-      {sizeof(rlloss_arg_spec), "tau_neg", RLLOSS_ARG_FLOAT,
-       "gate temperature for tokens with zero or negative advantage", 1.05, nullptr, 0, kInfinity,
-       0, 0, nullptr, 0, nullptr},
-      kit::clip_ratio_arg_spec(
-          "PPO clip range, only for the pg_clipfrac metric (what PPO would have clipped)"),
-      kit::clip_ratio_low_arg_spec("lower PPO clip range for pg_clipfrac; defaults to clip_ratio"),
-      kit::clip_ratio_high_arg_spec("upper PPO clip range for pg_clipfrac; defaults to clip_ratio"),
-      {sizeof(rlloss_arg_spec), "importance_sampling_level", RLLOSS_ARG_STRING,
-       "token: the gate acts on each token's ratio; sequence: on the sequence ratio (the "
-       "exponential of the row's masked mean log-ratio), as TRL's importance_sampling_level",
-       0, "token", 0, 0, 0, 0, kLevels, 2, nullptr},
-      kit::agg_mode_arg_spec(),
-      kit::loss_scale_factor_arg_spec(),
+  struct Args : kit::ClipRange {
+    double tau_pos = 0;
+    double tau_neg = 0;
+    std::string importance_sampling_level;
   };
+
+  static constexpr auto kArgs = std::make_tuple(
+      kit::float_arg(RLLOSS_ARG_MEMBER(Args, tau_pos),
+                     "gate temperature for tokens with positive advantage", 1.0, kit::kPositive),
+      kit::float_arg(RLLOSS_ARG_MEMBER(Args, tau_neg),
+                     "gate temperature for tokens with zero or negative advantage", 1.05,
+                     kit::kPositive),
+      kit::clip_ratio_arg<Args>(
+          "PPO clip range, only for the pg_clipfrac metric (what PPO would have clipped)"),
+      kit::clip_ratio_low_arg<Args>("lower PPO clip range for pg_clipfrac; defaults to clip_ratio"),
+      kit::clip_ratio_high_arg<Args>(
+          "upper PPO clip range for pg_clipfrac; defaults to clip_ratio"),
+      kit::string_arg(RLLOSS_ARG_MEMBER(Args, importance_sampling_level),
+                      "token: the gate acts on each token's ratio; sequence: on the sequence ratio "
+                      "(the exponential of the row's masked mean log-ratio), as TRL's "
+                      "importance_sampling_level",
+                      "token", kLevels));
 
   // The gate may act on the sequence ratio: the kit's row pre-pass provides it.
   static constexpr bool kRowLogRatio = true;
-  static bool uses_row_log_ratio(const kit::ResolvedArgs& args) {
-    return args.string("importance_sampling_level") == "sequence";
+  static bool uses_row_log_ratio(const Args& args) {
+    return args.importance_sampling_level == "sequence";
   }
 
   template <class C>
@@ -72,24 +76,20 @@ struct SapoMath {
   };
 
   template <class C>
-  static Params<C> make_params(const kit::ResolvedArgs& args) {
-    const double tau_pos = args.number("tau_pos");
-    const double tau_neg = args.number("tau_neg");
-    return {C(tau_pos),
-            C(tau_neg),
-            C(4.0 / tau_pos),
-            C(4.0 / tau_neg),
-            C(kit::clip_bounds(args).low),
-            C(kit::clip_bounds(args).high),
+  static Params<C> make_params(const Args& args) {
+    return {C(args.tau_pos),
+            C(args.tau_neg),
+            C(4.0 / args.tau_pos),
+            C(4.0 / args.tau_neg),
+            C(args.low_bound()),
+            C(args.high_bound()),
             C(uses_row_log_ratio(args) ? 1 : 0)};
   }
 
-  static std::string warning(const kit::ResolvedArgs& args) {
-    const double tau_pos = args.number("tau_pos");
-    const double tau_neg = args.number("tau_neg");
-    if (tau_neg >= tau_pos) return "";
-    return "sapo: tau_neg " + kit::format_number(tau_neg) + " < tau_pos " +
-           kit::format_number(tau_pos) +
+  static std::string warning(const Args& args) {
+    if (args.tau_neg >= args.tau_pos) return "";
+    return "sapo: tau_neg " + contract::format_number(args.tau_neg) + " < tau_pos " +
+           contract::format_number(args.tau_pos) +
            ": the paper keeps tau_neg > tau_pos so negative-advantage gradients decay faster "
            "off-policy";
   }

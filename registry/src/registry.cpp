@@ -151,18 +151,13 @@ const rlloss_arg_spec* LoadedPlugin::find_arg(const std::string& name) const {
 
 // ---- Loss ----
 
-Loss::Loss(std::shared_ptr<const LoadedPlugin> plugin, kit::ResolvedArgs args)
+Loss::Loss(std::shared_ptr<const LoadedPlugin> plugin, LossArgs args)
     : plugin_(std::move(plugin)), args_(std::move(args)) {
-  std::vector<rlloss_arg_value> values;
-  for (const auto& entry : args_.entries()) {
-    rlloss_arg_value value{};
-    value.struct_size = sizeof(rlloss_arg_value);
-    value.name = entry.spec->name;
-    value.type = entry.spec->type;
-    value.number = entry.value.number;
-    value.string = entry.value.string.c_str();
-    values.push_back(value);
+  if (args_.loss_name() != plugin_->name()) {
+    throw RegistryError("arguments of loss '" + args_.loss_name() + "' given to plugin '" +
+                        plugin_->name() + "'");
   }
+  const std::vector<rlloss_arg_value> values = args_.create_values();
   char message[1024] = "";
   rlloss_error_buffer error{sizeof(rlloss_error_buffer), message, sizeof message};
   const rlloss_status status = plugin_->table().create(
@@ -339,24 +334,20 @@ std::shared_ptr<const LoadedPlugin> Registry::get(const std::string& name) const
   return plugin;
 }
 
-std::shared_ptr<Loss> Registry::create(const std::string& name,
-                                       const kit::ResolvedArgs& args) const {
+std::shared_ptr<Loss> Registry::create(const std::string& name, const LossArgs& args) const {
   auto loss = std::make_shared<Loss>(get(name), args);
   if (!loss->create_warning().empty()) spdlog::warn("{}", loss->create_warning());
   return loss;
 }
 
+LossArgs Registry::default_args(const std::string& name) const {
+  LossArgs args(get(name)->table());
+  args.apply_defaults();
+  return args;
+}
+
 std::shared_ptr<Loss> Registry::create_default(const std::string& name) const {
-  auto plugin = get(name);
-  kit::ResolvedArgs args = kit::declared_args(plugin->table().args, plugin->table().num_args);
-  try {
-    kit::apply_defaults(args);
-  } catch (const std::exception& e) {
-    throw RegistryError("plugin '" + name + "': " + e.what());
-  }
-  auto loss = std::make_shared<Loss>(std::move(plugin), std::move(args));
-  if (!loss->create_warning().empty()) spdlog::warn("{}", loss->create_warning());
-  return loss;
+  return create(name, default_args(name));
 }
 
 }  // namespace rlloss

@@ -2,8 +2,8 @@
 
 #include <cctype>
 #include <cstddef>
+#include <rlloss/contract/arg_schema.hpp>
 #include <rlloss/contract/versioned_array.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <set>
 
 namespace rlloss::detail {
@@ -20,9 +20,10 @@ std::string arg_problem(const rlloss_arg_spec& spec, const std::set<std::string>
     case RLLOSS_ARG_INT:
     case RLLOSS_ARG_BOOL: {
       if (spec.default_from != nullptr) break;
-      const std::string problem = kit::check_number(spec, spec.default_number);
+      const std::string problem = contract::check_number(spec, spec.default_number);
       if (!problem.empty()) {
-        return where + " has default " + kit::format_number(spec.default_number) + ": " + problem;
+        return where + " has default " + contract::format_number(spec.default_number) + ": " +
+               problem;
       }
       break;
     }
@@ -30,7 +31,7 @@ std::string arg_problem(const rlloss_arg_spec& spec, const std::set<std::string>
       if (spec.num_choices > 0 && spec.choices == nullptr) return where + " has NULL choices";
       if (spec.default_from != nullptr) break;
       if (spec.default_string == nullptr) return where + " has no default string";
-      const std::string problem = kit::check_string(spec, spec.default_string);
+      const std::string problem = contract::check_string(spec, spec.default_string);
       if (!problem.empty()) {
         return where + " has default '" + spec.default_string + "': " + problem;
       }

@@ -43,7 +43,7 @@ TEST(ConfigResolve, SapoTakesSchemaDefaultsWhenYamlIsSilent) {
   EXPECT_EQ(config.source("loss_agg_mode"), "default");
   EXPECT_EQ(config.source("clip_ratio_low"), "default_from clip_ratio");
   EXPECT_EQ(config.source("clip_ratio_high"), "default_from clip_ratio");
-  EXPECT_EQ(config.sources.size(), config.args.entries().size());
+  for (const LossArg& arg : config.args.entries()) EXPECT_FALSE(arg.source.empty()) << arg.name();
 }
 
 TEST(ConfigResolve, PpoClipTakesSchemaDefaultsWhenYamlIsSilent) {
@@ -221,8 +221,8 @@ critic:
 )");
   EXPECT_EQ(config.loss_mode, "sapo");
   EXPECT_DOUBLE_EQ(config.args.number("tau_pos"), 1.0);
-  for (const std::string& source : config.sources) {
-    EXPECT_THAT(source, ::testing::AnyOf("default", "default_from clip_ratio"));
+  for (const LossArg& arg : config.args.entries()) {
+    EXPECT_THAT(arg.source, ::testing::AnyOf("default", "default_from clip_ratio"));
   }
 }
 
@@ -298,17 +298,18 @@ actor_rollout_ref:
   EXPECT_DOUBLE_EQ(loss->args().number("loss_scale_factor"), 512.0);
   EXPECT_EQ(loss->args().string("loss_agg_mode"), "seq-mean-token-sum-norm");
   ASSERT_EQ(loss->args().entries().size(), config.args.entries().size());
-  for (const auto& entry : config.args.entries()) {
-    const auto* created = loss->args().find(entry.spec->name);
-    ASSERT_NE(created, nullptr) << entry.spec->name;
-    EXPECT_EQ(format_arg_value(*created), format_arg_value(entry)) << entry.spec->name;
+  for (const LossArg& arg : config.args.entries()) {
+    const LossArg* created = loss->args().find(arg.name());
+    ASSERT_NE(created, nullptr) << arg.name();
+    EXPECT_EQ(created->text(), arg.text()) << arg.name();
+    EXPECT_EQ(created->source, arg.source) << arg.name();
   }
 }
 
-TEST(ConfigResolve, FormatArgValuePrintsEachType) {
+TEST(ConfigResolve, ArgTextPrintsEachType) {
   const ResolvedLossConfig config = resolve_text(kSapoOnly, {{"tau_neg", "1.25"}});
-  EXPECT_EQ(format_arg_value(*config.args.find("tau_neg")), "1.25");
-  EXPECT_EQ(format_arg_value(*config.args.find("loss_agg_mode")), "token-mean");
+  EXPECT_EQ(config.args.at("tau_neg").text(), "1.25");
+  EXPECT_EQ(config.args.at("loss_agg_mode").text(), "token-mean");
 }
 
 TEST(ConfigOverride, ParseSplitsAtTheFirstEqualsAndTrims) {

@@ -60,8 +60,8 @@ TEST(ConfigTyping, DefaultsOfEveryType) {
   EXPECT_DOUBLE_EQ(config.args.number("steps"), 10);
   EXPECT_DOUBLE_EQ(config.args.number("flag"), 0);
   EXPECT_EQ(config.args.string("label"), "none");
-  EXPECT_EQ(format_arg_value(*config.args.find("flag")), "false");
-  EXPECT_EQ(format_arg_value(*config.args.find("steps")), "10");
+  EXPECT_EQ(config.args.at("flag").text(), "false");
+  EXPECT_EQ(config.args.at("steps").text(), "10");
 }
 
 TEST(ConfigTyping, IntegralNumbersAreInts) {
@@ -85,7 +85,7 @@ TEST(ConfigTyping, BoolIsTrueOrFalse) {
   EXPECT_DOUBLE_EQ(resolve_actor("    flag: true\n").args.number("flag"), 1);
   EXPECT_DOUBLE_EQ(resolve_actor("    flag: False\n").args.number("flag"), 0);
   const ResolvedLossConfig overridden = resolve_actor("    flag: false\n", {{"flag", "TRUE"}});
-  EXPECT_EQ(format_arg_value(*overridden.args.find("flag")), "true");
+  EXPECT_EQ(overridden.args.at("flag").text(), "true");
 }
 
 TEST(ConfigTyping, Yaml11BoolSpellingsAreRefused) {

@@ -42,18 +42,10 @@ Registry& plugins() {
 std::shared_ptr<Loss> make_loss(const std::string& name, const std::string& agg_mode,
                                 const std::string& level = "") {
   auto plugin = plugins().get(name);
-  kit::ResolvedArgs args = kit::declared_args(plugin->table().args, plugin->table().num_args);
-  for (auto& entry : args.entries()) {
-    if (std::string(entry.spec->name) == "loss_agg_mode") {
-      entry.value.string = agg_mode;
-      entry.given = true;
-    }
-    if (!level.empty() && std::string(entry.spec->name) == "importance_sampling_level") {
-      entry.value.string = level;
-      entry.given = true;
-    }
-  }
-  kit::apply_defaults(args);
+  LossArgs args(plugin->table());
+  args.set_string("loss_agg_mode", agg_mode, "test");
+  if (!level.empty()) args.set_string("importance_sampling_level", level, "test");
+  args.apply_defaults();
   return plugins().create(name, args);
 }
 

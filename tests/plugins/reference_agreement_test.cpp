@@ -41,7 +41,7 @@ class ReferenceAgreement : public ::testing::TestWithParam<AgreementParam> {
   void expect_agrees(const LossInputs& inputs, const ArgList& extra_args = {}) const {
     ArgList overrides = {{"loss_agg_mode", agg_mode()}};
     overrides.insert(overrides.end(), extra_args.begin(), extra_args.end());
-    const kit::ResolvedArgs args = resolve_args(loss_mode(), overrides);
+    const LossArgs args = resolve_args(loss_mode(), overrides);
     const auto loss = plugin_registry().create(loss_mode(), args);
 
     const reference::ReferenceResult expected =

@@ -1,30 +1,20 @@
-// Builds a plugin's kit::ResolvedArgs by hand, as the YAML reader would: the given values, then
-// the schema's defaults for the rest. No value is checked here, so that a bad one reaches the
-// plugin's create.
+// Builds a plugin's LossArgs as the YAML reader would: the given values (checked against the
+// schema), then the defaults for the rest.
 #pragma once
 
 #include <map>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
 
 namespace rlloss::test {
 
-inline kit::ResolvedArgs resolve_args(const LoadedPlugin& plugin,
-                                      const std::map<std::string, double>& numbers,
-                                      const std::map<std::string, std::string>& strings = {}) {
-  kit::ResolvedArgs args = kit::declared_args(plugin.table().args, plugin.table().num_args);
-  for (auto& entry : args.entries()) {
-    if (const auto it = numbers.find(entry.spec->name); it != numbers.end()) {
-      entry.value.number = it->second;
-      entry.given = true;
-    }
-    if (const auto it = strings.find(entry.spec->name); it != strings.end()) {
-      entry.value.string = it->second;
-      entry.given = true;
-    }
-  }
-  kit::apply_defaults(args);
+inline LossArgs resolve_args(const LoadedPlugin& plugin,
+                             const std::map<std::string, double>& numbers,
+                             const std::map<std::string, std::string>& strings = {}) {
+  LossArgs args(plugin.table());
+  for (const auto& [name, number] : numbers) args.set(name, number, "test");
+  for (const auto& [name, text] : strings) args.set_string(name, text, "test");
+  args.apply_defaults();
   return args;
 }
 

@@ -24,7 +24,7 @@
 
 #include <filesystem>
 #include <memory>
-#include <rlloss/kit/schema.hpp>
+#include <rlloss/loss_args.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
 #include <utility>
@@ -32,13 +32,10 @@
 
 namespace rlloss {
 
-// The resolved loss. sources[i] says where args.entries()[i] came from: "default",
-// "default_from clip_ratio", a YAML key path such as "actor_rollout_ref.actor.tau_pos", or
-// "override".
+// The resolved loss: each argument's value and its source (LossArg::source).
 struct ResolvedLossConfig {
   std::string loss_mode;
-  kit::ResolvedArgs args;
-  std::vector<std::string> sources;  // parallel to args.entries()
+  LossArgs args;
 
   // The source of argument `name`; throws RegistryError when the loss does not declare it.
   const std::string& source(const std::string& name) const;
@@ -79,11 +76,19 @@ ResolvedLossConfig resolve_loss_args(const LoadedPlugin& plugin, const TrainerYa
 
 std::shared_ptr<Loss> create_loss(const Registry& registry, const ResolvedLossConfig& config);
 
+// What every host command does to get its loss from a trainer YAML: loads the plugins of
+// RLLOSS_PLUGIN_PATH, `plugin_dirs`, the YAML's own plugin_dirs and the default directory (in
+// that order of precedence), resolves loss_mode and the arguments (overrides last) and creates the
+// loss, which keeps its plugin loaded.
+struct YamlLoss {
+  ResolvedLossConfig config;
+  std::shared_ptr<Loss> loss;
+};
+YamlLoss load_loss(const TrainerYaml& yaml, const std::vector<std::filesystem::path>& plugin_dirs,
+                   const std::vector<LossOverride>& overrides = {});
+
 // "key=value" -> LossOverride (split at the first '='); throws RegistryError on a missing '=' or
 // an empty key.
 LossOverride parse_override(const std::string& text);
-
-// A resolved value as text: "0.2", "3", "true", "token-mean".
-std::string format_arg_value(const kit::ResolvedArgs::Entry& entry);
 
 }  // namespace rlloss

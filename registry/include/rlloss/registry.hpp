@@ -11,25 +11,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <rlloss/kit/schema.hpp>
-#include <stdexcept>
+#include <rlloss/loss_args.hpp>
+#include <rlloss/registry_error.hpp>
 #include <string>
 #include <vector>
 
 namespace rlloss {
-
-// Every error the registry, the YAML reader or a plugin call reports to the host. `status` is the
-// plugin's own status when a plugin call failed, else RLLOSS_ERROR_INVALID_ARGUMENT.
-class RegistryError : public std::runtime_error {
- public:
-  explicit RegistryError(const std::string& message,
-                         rlloss_status status = RLLOSS_ERROR_INVALID_ARGUMENT)
-      : std::runtime_error(message), status_(status) {}
-  rlloss_status status() const { return status_; }
-
- private:
-  rlloss_status status_;
-};
 
 // One loaded plugin library: its table (static in the library) and where it came from.
 class LoadedPlugin {
@@ -56,14 +43,14 @@ class LoadedPlugin {
 // A created loss instance; immutable and safe to call from many threads.
 class Loss {
  public:
-  Loss(std::shared_ptr<const LoadedPlugin> plugin, kit::ResolvedArgs args);
+  Loss(std::shared_ptr<const LoadedPlugin> plugin, LossArgs args);
   ~Loss();
   Loss(const Loss&) = delete;
   Loss& operator=(const Loss&) = delete;
 
   const LoadedPlugin& plugin() const { return *plugin_; }
   std::string name() const { return plugin_->name(); }
-  const kit::ResolvedArgs& args() const { return args_; }
+  const LossArgs& args() const { return args_; }
   std::vector<std::string> metric_names() const { return plugin_->metric_names(); }
   // What the plugin's create said of a legal but questionable setting; empty when nothing.
   const std::string& create_warning() const { return create_warning_; }
@@ -76,7 +63,7 @@ class Loss {
 
  private:
   std::shared_ptr<const LoadedPlugin> plugin_;
-  kit::ResolvedArgs args_;  // every declared argument's value, as passed to create
+  LossArgs args_;  // every declared argument's value, as passed to create
   rlloss_instance* instance_ = nullptr;
   std::string create_warning_;
 };
@@ -120,7 +107,9 @@ class Registry {
 
   // Creates a loss from fully resolved arguments (see loss_config.hpp for YAML and overrides) and
   // logs its create warning, if any.
-  std::shared_ptr<Loss> create(const std::string& name, const kit::ResolvedArgs& args) const;
+  std::shared_ptr<Loss> create(const std::string& name, const LossArgs& args) const;
+  // Every argument of plugin `name` at its schema default, for a caller to change and create().
+  LossArgs default_args(const std::string& name) const;
   // Creates a loss with every argument at its schema default.
   std::shared_ptr<Loss> create_default(const std::string& name) const;
 

@@ -41,15 +41,14 @@ void fill_plugin_info(const LoadedPlugin& plugin, rlloss_host_plugin_info* out) 
   out->abi_minor = table.abi_minor;
 }
 
-void fill_arg(const kit::ResolvedArgs::Entry& entry, const std::string& source,
-              rlloss_host_arg* out) {
+void fill_arg(const LossArg& arg, rlloss_host_arg* out) {
   require(out, "the argument out-pointer");
   require_struct_size(out->struct_size, RLLOSS_HOST_ARG_STRUCT_SIZE_1_0, "rlloss_host_arg");
-  out->name = entry.spec->name;
-  out->type = entry.spec->type;
-  out->number = entry.spec->type == RLLOSS_ARG_STRING ? 0.0 : entry.value.number;
-  out->string = entry.value.string.c_str();
-  out->source = source.c_str();
+  out->name = arg.spec->name;
+  out->type = arg.spec->type;
+  out->number = arg.spec->type == RLLOSS_ARG_STRING ? 0.0 : arg.number;
+  out->string = arg.string.c_str();
+  out->source = arg.source.c_str();
 }
 
 }  // namespace rlloss::c_api

@@ -5,10 +5,11 @@
 #include <rlloss/host_api.h>
 
 #include <memory>
-#include <new>
+#include <rlloss/contract/guarded_call.hpp>
 #include <rlloss/loss_config.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct rlloss_host_registry {
@@ -25,7 +26,6 @@ struct rlloss_host_config {
 
 struct rlloss_host_loss {
   std::shared_ptr<rlloss::Loss> loss;
-  std::vector<std::string> sources;  // parallel to loss->args().entries()
 };
 
 namespace rlloss::c_api {
@@ -44,29 +44,14 @@ void require_struct_size(uint32_t struct_size, size_t size_1_0, const char* type
 // Runs `body`, turning every exception into a status code and a message.
 template <class Body>
 rlloss_status guarded(rlloss_error_buffer* error, Body&& body) noexcept {
-  try {
-    body();
-    return RLLOSS_OK;
-  } catch (const RegistryError& e) {
-    write_message(error, e.what());
-    return e.status();
-  } catch (const std::bad_alloc&) {
-    write_message(error, "out of memory");
-    return RLLOSS_ERROR_INTERNAL;
-  } catch (const std::exception& e) {
-    write_message(error, e.what());
-    return RLLOSS_ERROR_INTERNAL;
-  } catch (...) {
-    write_message(error, "unknown exception in the rlloss host library");
-    return RLLOSS_ERROR_INTERNAL;
-  }
+  return contract::guarded_call<RegistryError>(
+      error, "unknown exception in the rlloss host library", std::forward<Body>(body));
 }
 
 // Fills `out` (size checked) from a loaded plugin; its path points into `plugin`.
 void fill_plugin_info(const LoadedPlugin& plugin, rlloss_host_plugin_info* out);
 
 // Fills `out` (size checked) from one resolved argument and its source.
-void fill_arg(const kit::ResolvedArgs::Entry& entry, const std::string& source,
-              rlloss_host_arg* out);
+void fill_arg(const LossArg& arg, rlloss_host_arg* out);
 
 }  // namespace rlloss::c_api

@@ -88,7 +88,7 @@ rlloss_status rlloss_host_config_arg(const rlloss_host_config* config, uint32_t 
                           " is out of range: the config of '" + resolved.loss_mode + "' has " +
                           std::to_string(entries.size()) + " arguments");
     }
-    fill_arg(entries[index], resolved.sources[index], out);
+    fill_arg(entries[index], out);
   });
 }
 

@@ -1,6 +1,5 @@
 // The loss half of the host C API: creating a loss from a name and values or from a resolved
 // config, reading it back, computing.
-#include <rlloss/kit/schema.hpp>
 #include <string>
 #include <vector>
 
@@ -18,10 +17,9 @@ const rlloss_host_loss& loss_of(const rlloss_host_loss* loss) {
 
 // The Loss constructor calls the plugin's create; its warning goes back to the caller.
 rlloss_host_loss* make_loss(std::shared_ptr<const rlloss::LoadedPlugin> plugin,
-                            rlloss::kit::ResolvedArgs args, std::vector<std::string> sources,
-                            rlloss_error_buffer* error) {
+                            rlloss::LossArgs args, rlloss_error_buffer* error) {
   auto loss = std::make_shared<rlloss::Loss>(std::move(plugin), std::move(args));
-  auto* handle = new rlloss_host_loss{loss, std::move(sources)};
+  auto* handle = new rlloss_host_loss{loss};
   write_message(error, loss->create_warning());
   return handle;
 }
@@ -45,21 +43,10 @@ rlloss_status rlloss_host_loss_create(const rlloss_host_registry* registry, cons
                           "rlloss_arg_value");
     }
     auto plugin = registry->registry.get(name);
-    const rlloss_plugin& table = plugin->table();
-    rlloss::kit::ResolvedArgs args;
-    try {
-      args = rlloss::kit::resolve_create_args(table.args, table.num_args, values, num_values);
-    } catch (const rlloss::kit::Error& e) {
-      throw RegistryError("plugin '" + plugin->name() + "': " + e.what(), e.status());
-    }
-    std::vector<std::string> sources;
-    for (const auto& entry : args.entries()) {
-      sources.push_back(entry.given ? "given"
-                        : entry.spec->default_from != nullptr
-                            ? std::string("default_from ") + entry.spec->default_from
-                            : "default");
-    }
-    *out = make_loss(std::move(plugin), std::move(args), std::move(sources), error);
+    rlloss::LossArgs args(plugin->table());
+    args.set_create_values(values, num_values);
+    args.apply_defaults();
+    *out = make_loss(std::move(plugin), std::move(args), error);
   });
 }
 
@@ -74,8 +61,7 @@ rlloss_status rlloss_host_loss_create_from_config(const rlloss_host_registry* re
     require(config, "the config");
     require(out, "the loss out-pointer");
     const auto& resolved = config->config;
-    *out = make_loss(registry->registry.get(resolved.loss_mode), resolved.args, resolved.sources,
-                     error);
+    *out = make_loss(registry->registry.get(resolved.loss_mode), resolved.args, error);
   });
 }
 
@@ -102,7 +88,7 @@ rlloss_status rlloss_host_loss_arg(const rlloss_host_loss* loss, uint32_t index,
                           handle.loss->name() + "' has " + std::to_string(entries.size()) +
                           " arguments");
     }
-    fill_arg(entries[index], handle.sources[index], out);
+    fill_arg(entries[index], out);
   });
 }
 

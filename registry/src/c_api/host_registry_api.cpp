@@ -9,8 +9,8 @@
 
 namespace fs = std::filesystem;
 using namespace rlloss::c_api;
-using rlloss::RegistryError;
 using rlloss::Registry;
+using rlloss::RegistryError;
 
 namespace {
 

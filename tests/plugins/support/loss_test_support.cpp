@@ -17,24 +17,16 @@ const Registry& plugin_registry() {
   return *registry;
 }
 
-kit::ResolvedArgs resolve_args(const std::string& loss_mode, const ArgList& overrides) {
-  const rlloss_plugin& table = plugin_registry().get(loss_mode)->table();
-  kit::ResolvedArgs args = kit::declared_args(table.args, table.num_args);
+LossArgs resolve_args(const std::string& loss_mode, const ArgList& overrides) {
+  LossArgs args(plugin_registry().get(loss_mode)->table());
   for (const auto& [name, value] : overrides) {
-    bool found = false;
-    for (auto& entry : args.entries()) {
-      if (name != entry.spec->name) continue;
-      if (entry.spec->type == RLLOSS_ARG_STRING) {
-        entry.value.string = value;
-      } else {
-        entry.value.number = std::stod(value);
-      }
-      entry.given = true;
-      found = true;
+    if (args.at(name).spec->type == RLLOSS_ARG_STRING) {
+      args.set_string(name, value, "test");
+    } else {
+      args.set(name, std::stod(value), "test");
     }
-    if (!found) throw RegistryError("test: " + loss_mode + " declares no argument '" + name + "'");
   }
-  kit::apply_defaults(args);
+  args.apply_defaults();
   return args;
 }
 

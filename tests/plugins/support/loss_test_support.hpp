@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/registry.hpp>
 #include <rlloss/torch_loss.hpp>
 #include <string>
@@ -34,7 +33,7 @@ const Registry& plugin_registry();
 using ArgList = std::vector<std::pair<std::string, std::string>>;
 
 // Every declared argument of `loss_mode`: defaults, then `overrides`.
-kit::ResolvedArgs resolve_args(const std::string& loss_mode, const ArgList& overrides = {});
+LossArgs resolve_args(const std::string& loss_mode, const ArgList& overrides = {});
 std::shared_ptr<Loss> make_loss(const std::string& loss_mode, const ArgList& overrides = {});
 
 enum class MaskKind { ragged_prefix, random_holes, full, empty };

@@ -6,6 +6,7 @@
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/plugin.hpp>
 #include <string>
+#include <tuple>
 
 namespace rlloss::test {
 
@@ -16,12 +17,11 @@ struct ToyMath {
 
   static constexpr const char* kMetricNames[] = {"ratio_mean"};
 
-  static constexpr rlloss_arg_spec kArgs[] = {
-      {sizeof(rlloss_arg_spec), "scale", RLLOSS_ARG_FLOAT, "multiplies the loss", 1.0, nullptr, 0,
-       kit::kInfinity, 0, 0, nullptr, 0, nullptr},
-      kit::agg_mode_arg_spec(),
-      kit::loss_scale_factor_arg_spec(),
+  struct Args {
+    double scale = 0;
   };
+  static constexpr auto kArgs = std::make_tuple(
+      kit::float_arg(RLLOSS_ARG_MEMBER(Args, scale), "multiplies the loss", 1.0, kit::kPositive));
 
   template <class C>
   struct Params {
@@ -29,11 +29,11 @@ struct ToyMath {
   };
 
   template <class C>
-  static Params<C> make_params(const kit::ResolvedArgs& args) {
-    return {C(args.number("scale"))};
+  static Params<C> make_params(const Args& args) {
+    return {C(args.scale)};
   }
 
-  static std::string warning(const kit::ResolvedArgs&) { return ""; }
+  static std::string warning(const Args&) { return ""; }
 
   static constexpr int kNumTerms = 1;
 

@@ -1,19 +1,15 @@
-// A validated CPU compute call as the fused kernels see it, and the per-ISA kernel entry points.
+// What the fused CPU kernels see: the validated call plus the values the CPU backend computed
+// before the token pass, and the per-ISA kernel entry points.
 #pragma once
 
 #include <cstdint>
-#include <rlloss/kit/tensors.hpp>
+#include <rlloss/kit/device_call.hpp>
 
 namespace rlloss::kit {
 
-struct CpuCall {
-  MatrixView log_prob, old_log_prob, advantages, response_mask, is_weights, grad;
-  bool has_is_weights = false;
-  int64_t rows = 0;
-  int64_t cols = 0;
+struct CpuCall : DeviceCall {
   const double* row_weights = nullptr;    // w_b of the aggregation mode, one per sequence
   const double* row_log_ratio = nullptr;  // the row pre-pass's values, when the loss uses them
-  int num_threads = 0;
 };
 
 // Writes grad and adds into sums[0] the weighted loss and into sums[1..K] the metric terms.

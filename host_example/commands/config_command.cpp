@@ -12,14 +12,10 @@ namespace rlloss::host {
 
 int run_config(const CommonOptions& common, const std::filesystem::path& config_file,
                const std::vector<LossOverride>& overrides) {
-  const TrainerYaml yaml = load_trainer_yaml(config_file);
-  std::vector<std::filesystem::path> dirs = common.plugin_dirs;
-  for (const auto& dir : plugin_dirs_from_yaml(yaml)) dirs.push_back(dir);
-  Registry registry;
-  registry.load_search_path(dirs);
-  const ResolvedLossConfig config = resolve_loss_config(registry, yaml, overrides);
   // Creating the loss proves the plugin itself accepts the values, not only the host's checks.
-  const std::shared_ptr<Loss> loss = create_loss(registry, config);
+  const YamlLoss loaded = load_loss(load_trainer_yaml(config_file), common.plugin_dirs, overrides);
+  const ResolvedLossConfig& config = loaded.config;
+  const std::shared_ptr<Loss>& loss = loaded.loss;
 
   std::cout << "loss_mode: " << config.loss_mode << "\n"
             << "plugin:    " << loss->name() << " " << loss->plugin().version() << " ("
@@ -27,17 +23,15 @@ int run_config(const CommonOptions& common, const std::filesystem::path& config_
             << "arguments:\n";
   size_t name_width = 0;
   size_t value_width = 0;
-  for (const auto& entry : config.args.entries()) {
-    name_width = std::max(name_width, std::string(entry.spec->name).size() + 1);
-    value_width = std::max(value_width, format_arg_value(entry).size());
+  for (const LossArg& arg : config.args.entries()) {
+    name_width = std::max(name_width, arg.name().size() + 1);
+    value_width = std::max(value_width, arg.text().size());
   }
-  const auto& entries = config.args.entries();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const std::string name = std::string(entries[i].spec->name) + ":";
-    const std::string value = format_arg_value(entries[i]);
+  for (const LossArg& arg : config.args.entries()) {
+    const std::string name = arg.name() + ":";
+    const std::string value = arg.text();
     std::cout << "  " << name << std::string(name_width - name.size() + 1, ' ') << value
-              << std::string(value_width - value.size() + 2, ' ') << "(" << config.sources[i]
-              << ")\n";
+              << std::string(value_width - value.size() + 2, ' ') << "(" << arg.source << ")\n";
   }
   return 0;
 }

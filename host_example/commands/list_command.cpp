@@ -1,7 +1,7 @@
 // `host_example list`: every plugin on the search path with its metadata and argument schema.
 #include <algorithm>
 #include <iostream>
-#include <rlloss/kit/schema.hpp>
+#include <rlloss/contract/arg_schema.hpp>
 #include <rlloss/registry.hpp>
 #include <string>
 #include <vector>
@@ -22,7 +22,7 @@ std::string default_text(const rlloss_arg_spec& spec) {
   switch (spec.type) {
     case RLLOSS_ARG_STRING: return spec.default_string ? spec.default_string : "";
     case RLLOSS_ARG_BOOL: return spec.default_number != 0 ? "true" : "false";
-    default: return kit::format_number(spec.default_number);
+    default: return contract::format_number(spec.default_number);
   }
 }
 
@@ -35,8 +35,8 @@ void print_arguments(const LoadedPlugin& plugin) {
   std::vector<std::vector<std::string>> rows = {{"name", "type", "default", "allowed"}};
   std::vector<std::string> docs = {""};
   for (const rlloss_arg_spec* spec : plugin.args()) {
-    rows.push_back({spec->name, kit::arg_type_name(spec->type), default_text(*spec),
-                    kit::describe_allowed(*spec)});
+    rows.push_back({spec->name, contract::arg_type_name(spec->type), default_text(*spec),
+                    contract::describe_allowed(*spec)});
     docs.emplace_back(spec->doc ? spec->doc : "");
   }
   std::vector<size_t> widths(rows.front().size(), 0);

@@ -40,7 +40,7 @@ RLLOSS_ALWAYS_INLINE ImportanceRatio<C> importance_ratio(C log_prob, C old_log_p
 // gets its row's sequence log-ratio as token()'s fifth argument: the masked mean over the row of
 // log_prob - old_log_prob (unclamped, in double; 0 for a row with no token), which the kit's row
 // pre-pass computes before the token pass, on the CPU and on CUDA alike. It also declares
-// `static bool uses_row_log_ratio(const ResolvedArgs&)`: when that is false for an instance
+// `static bool uses_row_log_ratio(const Args&)`: when that is false for an instance
 // (SAPO at token level), the pre-pass is skipped and the fifth argument is 0.
 template <class Math, class = void>
 inline constexpr bool kRowLogRatio = false;

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <rlloss/kit/aggregation.hpp>
-#include <rlloss/kit/schema.hpp>
+#include <rlloss/kit/args.hpp>
 #include <rlloss/kit/token_math.hpp>
 
 namespace rlloss::kit {
@@ -16,11 +16,11 @@ struct Instance {
   double loss_scale_factor = 0;
   bool row_log_ratio = false;  // run the row pre-pass (see token_math.hpp)
 
-  explicit Instance(const ResolvedArgs& args)
+  Instance(const typename Math::Args& args, const AggregationArgs& aggregation)
       : f32(Math::template make_params<float>(args)),
         f64(Math::template make_params<double>(args)),
-        agg_mode(parse_agg_mode(args.string("loss_agg_mode"))),
-        loss_scale_factor(args.number("loss_scale_factor")) {
+        agg_mode(parse_agg_mode(aggregation.loss_agg_mode)),
+        loss_scale_factor(aggregation.loss_scale_factor) {
     if constexpr (kRowLogRatio<Math>) row_log_ratio = Math::uses_row_log_ratio(args);
   }
 

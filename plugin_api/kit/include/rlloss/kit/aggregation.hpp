@@ -14,10 +14,8 @@
 #include <rlloss/plugin_api.h>
 
 #include <cstdint>
-#include <limits>
 #include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <string>
 
 namespace rlloss::kit {
@@ -52,41 +50,6 @@ inline bool divides_by_sequences(AggMode mode) {
   return mode != AggMode::token_mean && mode != AggMode::token_sum;
 }
 
-inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-// `default_mode`: token-mean unless the loss's reference implementation aggregates otherwise.
-inline constexpr rlloss_arg_spec agg_mode_arg_spec(const char* default_mode = "token-mean") {
-  return {sizeof(rlloss_arg_spec),
-          "loss_agg_mode",
-          RLLOSS_ARG_STRING,
-          "how per-token losses become one scalar (verl's agg_loss)",
-          0,
-          default_mode,
-          0,
-          0,
-          0,
-          0,
-          kAggModeNames,
-          kNumAggModes,
-          nullptr};
-}
-
-inline constexpr rlloss_arg_spec loss_scale_factor_arg_spec() {
-  return {sizeof(rlloss_arg_spec),
-          "loss_scale_factor",
-          RLLOSS_ARG_FLOAT,
-          "divisor of seq-mean-token-sum-norm; 0 means T, the response length",
-          0,
-          nullptr,
-          0,
-          kInfinity,
-          1,
-          0,
-          nullptr,
-          0,
-          nullptr};
-}
-
 // Counts and the data-parallel factor that turn a mode into weights.
 struct Normalisers {
   double tokens = 0;     // N_tok: local or global masked-token count
@@ -114,23 +77,24 @@ RLLOSS_HOST_DEVICE inline double ratio_or_zero(double numerator, double denomina
   return denominator > 0 ? numerator / denominator : 0.0;
 }
 
-// Checks the host's global counts against the local ones and builds the normalisers.
-inline Normalisers make_normalisers(AggMode mode, int64_t local_tokens, int64_t local_sequences,
-                                    int64_t global_tokens, int64_t global_sequences,
-                                    int64_t dp_size, double loss_scale_factor, int64_t T) {
+// What the host asked for, checked before any data is read; the same for every backend.
+struct AggregationRequest {
+  AggMode mode = AggMode::token_mean;
+  int64_t global_tokens = -1;     // -1: not given, use the local count
+  int64_t global_sequences = -1;  // -1: not given, use the local count
+  int64_t dp_size = 1;
+  double scale = 1;  // loss_scale_factor resolved: T when the argument is 0 (1 when T is 0)
+};
+
+// The rules that need no data: dp_size and the counts' ranges, and the global count a mode needs
+// when dp_size > 1 (a local count would make the loss mean different things on different ranks).
+inline AggregationRequest check_aggregation(AggMode mode, int64_t global_tokens,
+                                            int64_t global_sequences, int64_t dp_size,
+                                            double loss_scale_factor, int64_t T) {
   if (dp_size < 1) fail("dp_size must be >= 1, got " + std::to_string(dp_size));
   if (global_tokens < -1 || global_sequences < -1) {
     fail("global counts must be >= 0, or -1 for 'not given'; got global_token_count " +
          std::to_string(global_tokens) + ", global_seq_count " + std::to_string(global_sequences));
-  }
-  if (global_tokens >= 0 && global_tokens < local_tokens) {
-    fail("global_token_count " + std::to_string(global_tokens) +
-         " is smaller than this batch's masked-token count " + std::to_string(local_tokens));
-  }
-  if (global_sequences >= 0 && global_sequences < local_sequences) {
-    fail("global_seq_count " + std::to_string(global_sequences) +
-         " is smaller than this batch's non-empty sequence count " +
-         std::to_string(local_sequences));
   }
   if (dp_size > 1 && divides_by_tokens(mode) && global_tokens < 0) {
     fail("dp_size " + std::to_string(dp_size) + " with loss_agg_mode " + agg_mode_name(mode) +
@@ -142,12 +106,43 @@ inline Normalisers make_normalisers(AggMode mode, int64_t local_tokens, int64_t 
          " needs global_seq_count (a local count would make the loss mean different things on "
          "different ranks)");
   }
+  AggregationRequest request{mode, global_tokens, global_sequences, dp_size, 1.0};
+  request.scale = loss_scale_factor > 0 ? loss_scale_factor : static_cast<double>(T);
+  if (!(request.scale > 0)) request.scale = 1;  // T == 0: an empty batch, no token to scale
+  return request;
+}
+
+// False when a global count given is below this batch's own count (the CPU backend refuses the
+// call; the CUDA backend, which must not synchronise, makes every result NaN).
+RLLOSS_HOST_DEVICE inline bool global_counts_cover(const AggregationRequest& request,
+                                                   int64_t local_tokens, int64_t local_sequences) {
+  return !(request.global_tokens >= 0 && request.global_tokens < local_tokens) &&
+         !(request.global_sequences >= 0 && request.global_sequences < local_sequences);
+}
+
+inline void check_global_counts(const AggregationRequest& request, int64_t local_tokens,
+                                int64_t local_sequences) {
+  if (!global_counts_cover(request, local_tokens, 0)) {
+    fail("global_token_count " + std::to_string(request.global_tokens) +
+         " is smaller than this batch's masked-token count " + std::to_string(local_tokens));
+  }
+  if (!global_counts_cover(request, 0, local_sequences)) {
+    fail("global_seq_count " + std::to_string(request.global_sequences) +
+         " is smaller than this batch's non-empty sequence count " +
+         std::to_string(local_sequences));
+  }
+}
+
+// The normalisers of a batch with these local counts: the global counts where given.
+RLLOSS_HOST_DEVICE inline Normalisers normalisers_for(const AggregationRequest& request,
+                                                      int64_t local_tokens,
+                                                      int64_t local_sequences) {
   Normalisers n;
-  n.tokens = static_cast<double>(global_tokens >= 0 ? global_tokens : local_tokens);
-  n.sequences = static_cast<double>(global_sequences >= 0 ? global_sequences : local_sequences);
-  n.dp_size = static_cast<double>(dp_size);
-  n.scale = loss_scale_factor > 0 ? loss_scale_factor : static_cast<double>(T);
-  if (!(n.scale > 0)) n.scale = 1;  // T == 0: an empty batch, no token to scale
+  n.tokens = static_cast<double>(request.global_tokens >= 0 ? request.global_tokens : local_tokens);
+  n.sequences = static_cast<double>(request.global_sequences >= 0 ? request.global_sequences
+                                                                  : local_sequences);
+  n.dp_size = static_cast<double>(request.dp_size);
+  n.scale = request.scale;
   return n;
 }
 

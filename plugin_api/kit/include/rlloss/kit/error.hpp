@@ -4,10 +4,11 @@
 #include <rlloss/plugin_api.h>
 
 #include <exception>
-#include <new>
 #include <rlloss/contract/error_buffer.hpp>
+#include <rlloss/contract/guarded_call.hpp>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace rlloss::kit {
 
@@ -34,22 +35,8 @@ using contract::write_message;
 // Runs `body` and turns every exception into a status code plus a message.
 template <class Body>
 rlloss_status guarded(rlloss_error_buffer* error, Body&& body) noexcept {
-  try {
-    body();
-    return RLLOSS_OK;
-  } catch (const Error& e) {
-    write_message(error, e.what());
-    return e.status();
-  } catch (const std::bad_alloc&) {
-    write_message(error, "out of memory");
-    return RLLOSS_ERROR_INTERNAL;
-  } catch (const std::exception& e) {
-    write_message(error, e.what());
-    return RLLOSS_ERROR_INTERNAL;
-  } catch (...) {
-    write_message(error, "unknown exception inside the plugin");
-    return RLLOSS_ERROR_INTERNAL;
-  }
+  return contract::guarded_call<Error>(error, "unknown exception inside the plugin",
+                                       std::forward<Body>(body));
 }
 
 }  // namespace rlloss::kit

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <rlloss/contract/arg_schema.hpp>
 #include <rlloss/kit/error.hpp>
-#include <rlloss/kit/schema.hpp>
 #include <rlloss/kit/tensors.hpp>
 #include <string>
 
@@ -42,8 +42,8 @@ void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, 
       for (int64_t t = 0; t < cols; ++t) {
         const double value = static_cast<double>(row[t * mask.col_stride]);
         if (!(value == 0 || value == 1)) {
-          fail("response_mask holds " + format_number(value) + " at [" + std::to_string(b) + ", " +
-               std::to_string(t) + "]; a mask must hold only 0 and 1");
+          fail("response_mask holds " + contract::format_number(value) + " at [" +
+               std::to_string(b) + ", " + std::to_string(t) + "]; a mask must hold only 0 and 1");
         }
       }
     }

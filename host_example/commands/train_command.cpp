@@ -12,9 +12,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "../commands.hpp"
 #include "atomic_file.hpp"
 #include "checkpoint.hpp"
+#include "commands.hpp"
 #include "distributed.hpp"
 #include "metrics_log.hpp"
 #include "progress.hpp"

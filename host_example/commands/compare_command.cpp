@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../commands.hpp"
+#include "commands.hpp"
 #include "compare.hpp"
 #include "metrics_log.hpp"
 #include "plot.hpp"
