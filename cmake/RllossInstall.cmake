@@ -1,16 +1,20 @@
-# The installed SDK: the CMake package (targets rlloss::plugin_api, rlloss::plugin_kit,
-# rlloss::host and the function rlloss_add_plugin()), its version file and the pkg-config file of
+# The installed SDK: the CMake package (targets rlloss::plugin_api, rlloss::contract,
+# rlloss::plugin_kit, rlloss::host, rlloss::registry and rlloss::torch, and the function
+# rlloss_add_plugin()), its version file and the pkg-config file of
 # the C header. Included by the top-level CMakeLists.txt after every target exists.
 include(CMakePackageConfigHelpers)
 
 set(RLLOSS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/rlloss)
 
-install(TARGETS rlloss_plugin_api rlloss_plugin_kit EXPORT rllossPluginApiTargets)
+install(TARGETS rlloss_plugin_api rlloss_contract rlloss_plugin_kit EXPORT rllossPluginApiTargets)
 install(EXPORT rllossPluginApiTargets NAMESPACE rlloss:: DESTINATION ${RLLOSS_CMAKE_INSTALL_DIR})
 install(TARGETS rlloss_host EXPORT rllossHostTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT rllossHostTargets NAMESPACE rlloss:: DESTINATION ${RLLOSS_CMAKE_INSTALL_DIR})
+install(TARGETS rlloss_registry rlloss_torch EXPORT rllossTorchTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(EXPORT rllossTorchTargets NAMESPACE rlloss:: DESTINATION ${RLLOSS_CMAKE_INSTALL_DIR})
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/rllossConfig.cmake.in
                               ${CMAKE_BINARY_DIR}/rllossConfig.cmake

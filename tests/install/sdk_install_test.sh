@@ -78,6 +78,25 @@ gpg_c_file="$work/gpg_c/plugins/librlloss_gpg_c.so"
   fail "validate --library $gpg_c_file failed: $(cat "$work/gpg_c-validate.log")"
 check "plain C gpg_c: $(tail -1 "$work/gpg_c-validate.log")"
 
+# A C++ host against the installed rlloss::torch (registry and LibTorch binding, static): built out
+# of tree, it loads the installed plugins and takes a gradient through LibTorch's autograd.
+cmake -S "$source/examples/torch_host" -B "$work/torch_host" -DCMAKE_PREFIX_PATH="$work/moved" \
+  -DCMAKE_BUILD_TYPE=Release >"$work/torch_host-configure.log" 2>&1 ||
+  fail "configuring the torch_host example failed: $(cat "$work/torch_host-configure.log")"
+cmake --build "$work/torch_host" >"$work/torch_host-build.log" 2>&1 ||
+  fail "building the torch_host example failed: $(cat "$work/torch_host-build.log")"
+for loss_mode in sapo gspo; do
+  output=$(cd / && RLLOSS_PLUGIN_PATH="$work/moved/lib/rlloss/plugins" \
+    "$work/torch_host/torch_host" "$loss_mode") ||
+    fail "torch_host $loss_mode failed: $output"
+  grep -q "^plugin $loss_mode from $work/moved/lib/rlloss/plugins/librlloss_$loss_mode.so" \
+    <<<"$output" || fail "torch_host did not load the installed $loss_mode: $output"
+  if ! grep -Eq '^grad_norm [0-9.e+-]+$' <<<"$output" || grep -q -i nan <<<"$output"; then
+    fail "torch_host $loss_mode gave no finite gradient: $output"
+  fi
+done
+check "a C++ host built against rlloss::torch: $(grep '^loss ' <<<"$output")"
+
 # pkg-config gives what a C compiler needs for the ABI header.
 cflags=$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --cflags rlloss-plugin-api)
 printf '#include <rlloss/plugin_api.h>\nint main(void) { return RLLOSS_ABI_VERSION_MAJOR - 1; }\n' \
