@@ -31,3 +31,17 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/rlloss-plugin-api.pc.in
                ${CMAKE_BINARY_DIR}/rlloss-plugin-api.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/rlloss-plugin-api.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The Python package (python/rlloss, pure Python over librlloss_host.so) where Debian's python3
+# finds system packages, <prefix>/lib/python3/dist-packages (/usr in the Debian package; other
+# prefixes add that folder to PYTHONPATH). It finds librlloss_host.so in <prefix>/lib from there.
+# The dist-info makes it visible to importlib.metadata with its `verl.plugins` entry point, as a
+# pip install would (python/pyproject.toml declares the same).
+set(RLLOSS_PYTHON_INSTALL_DIR lib/python3/dist-packages)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/rlloss DESTINATION ${RLLOSS_PYTHON_INSTALL_DIR}
+        FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/python/METADATA.in ${CMAKE_BINARY_DIR}/python/METADATA
+               @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/python/METADATA ${CMAKE_CURRENT_LIST_DIR}/python/entry_points.txt
+              ${CMAKE_CURRENT_LIST_DIR}/python/INSTALLER
+        DESTINATION ${RLLOSS_PYTHON_INSTALL_DIR}/rlloss-${PROJECT_VERSION}.dist-info)

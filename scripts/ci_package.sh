@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: builds the Debian package from build/ (cpack -G DEB), installs it with apt-get as a user
 # would, and runs the installed host_example's list and validate from /usr/bin, away from the
-# source and build trees. Usage: scripts/ci_package.sh (after scripts/setup.sh)
+# source and build trees, then the installed Python package with /usr/bin/python3.
+# Usage: scripts/ci_package.sh (after scripts/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
@@ -13,6 +14,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "./$deb"
 dpkg-deb --field "$deb" Package Version Depends
+source_dir=$PWD
 cd /
 unset RLLOSS_PLUGIN_PATH
 listing=$(/usr/bin/host_example list)
@@ -24,3 +26,5 @@ for p in sapo ppo_clip gspo cispo; do
   }
 done
 /usr/bin/host_example validate | tail -1
+# The Python package the .deb puts in /usr/lib/python3/dist-packages, with no PYTHONPATH.
+env -u PYTHONPATH /usr/bin/python3 "$source_dir/tests/install/installed_python_check.py" /usr

@@ -97,6 +97,12 @@ for loss_mode in sapo gspo; do
 done
 check "a C++ host built against rlloss::torch: $(grep '^loss ' <<<"$output")"
 
+# The Python package installed into the moved prefix: imported from it, with its plugins.
+(cd / && PYTHONPATH="$work/moved/lib/python3/dist-packages" env -u RLLOSS_PLUGIN_PATH \
+  /usr/bin/python3 "$source/tests/install/installed_python_check.py" "$work/moved") ||
+  fail "the installed Python package does not work from $work/moved"
+check "the Python package in lib/python3/dist-packages"
+
 # pkg-config gives what a C compiler needs for the ABI header.
 cflags=$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --cflags rlloss-plugin-api)
 printf '#include <rlloss/plugin_api.h>\nint main(void) { return RLLOSS_ABI_VERSION_MAJOR - 1; }\n' \
