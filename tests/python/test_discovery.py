@@ -4,7 +4,6 @@ RLLOSS_HOST_LIBRARY and RLLOSS_PLUGIN_PATH."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,10 +41,10 @@ def test_an_install_prefix_finds_its_library(tmp_path):
         capture_output=True,
     )
     library_dir = next(p.parent for p in prefix.rglob("librlloss_host.so"))
+    # cmake --install puts the package there (and its dist-info beside it).
     site = prefix / "lib" / "python3" / "dist-packages"
-    shutil.copytree(
-        SOURCE_DIR / "python" / "rlloss", site / "rlloss", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    assert (site / "rlloss" / "__init__.py").is_file()
+    assert list(site.glob("rlloss-*.dist-info/entry_points.txt"))
     plugins = next(p.parent for p in prefix.rglob("librlloss_sapo.so"))
     library, names = probe(site, RLLOSS_PLUGIN_PATH=str(plugins))
     assert library == str(library_dir / "librlloss_host.so")
