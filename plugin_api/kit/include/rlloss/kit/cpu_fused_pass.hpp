@@ -221,9 +221,27 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
   }
 }
 
+// Whether the gradient may share memory with an input (written in place, or interleaved with
+// one in a buffer). Such a call computes into a buffer of its own first, so every input is read
+// before any gradient is written over it, whatever order the loops take.
+inline bool grad_shares_memory(const CpuCall& c) {
+  const auto overlaps = [&](const MatrixView& input) {
+    return spans_overlap(c.grad, input, c.rows, c.cols);
+  };
+  return overlaps(c.log_prob) || overlaps(c.old_log_prob) || overlaps(c.advantages) ||
+         overlaps(c.response_mask) || (c.has_is_weights && overlaps(c.is_weights));
+}
+
 template <class Math, class T, class M>
 void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sums) {
   CpuCall c = call;
+  std::vector<T> grad_buffer;
+  if (grad_shares_memory(c)) {
+    grad_buffer.resize(static_cast<size_t>(c.rows * c.cols));
+    c.grad.data = reinterpret_cast<char*>(grad_buffer.data());
+    c.grad.row_stride = c.cols;
+    c.grad.col_stride = 1;
+  }
   const bool unit = c.log_prob.col_stride == 1 && c.old_log_prob.col_stride == 1 &&
                     c.advantages.col_stride == 1 && c.response_mask.col_stride == 1 &&
                     c.grad.col_stride == 1 && (!c.has_is_weights || c.is_weights.col_stride == 1);
@@ -239,6 +257,13 @@ void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sum
   } else {
     c.has_is_weights ? run_chunks<Math, T, M, false, true>(instance, c, sums)
                      : run_chunks<Math, T, M, false, false>(instance, c, sums);
+  }
+  if (grad_buffer.empty()) return;
+  T* grad = reinterpret_cast<T*>(call.grad.data);
+  for (int64_t b = 0; b < c.rows; ++b) {
+    for (int64_t t = 0; t < c.cols; ++t) {
+      grad[b * call.grad.row_stride + t * call.grad.col_stride] = grad_buffer[b * c.cols + t];
+    }
   }
 }
 

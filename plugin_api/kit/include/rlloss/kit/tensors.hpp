@@ -140,6 +140,17 @@ inline void require_distinct_elements(const MatrixView& v, const char* name, int
   }
 }
 
+// Whether two [rows, cols] views (non-negative strides) may touch common memory: their spans from
+// first to last byte intersect. Conservative: views interleaved in one buffer count as touching.
+inline bool spans_overlap(const MatrixView& a, const MatrixView& b, int64_t rows, int64_t cols) {
+  if (rows == 0 || cols == 0) return false;
+  const auto span_end = [&](const MatrixView& v) {
+    return v.data +
+           ((rows - 1) * v.row_stride + (cols - 1) * v.col_stride + 1) * element_size(v.dtype);
+  };
+  return a.data < span_end(b) && b.data < span_end(a);
+}
+
 // Checks a scalar or 1-D output of `length` elements with a float32/float64 dtype.
 inline Dtype check_vector_output(const DLTensor* t, const char* name, int64_t length,
                                  const DLDevice& device) {
