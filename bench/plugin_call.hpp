@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <rlloss/registry.hpp>
+#include <rlloss/torch_loss.hpp>
 
 #include "bench_batch.hpp"
 
@@ -24,11 +25,8 @@ class PluginCall {
 
  private:
   std::shared_ptr<Loss> loss_;
-  torch::Tensor log_prob_, old_log_prob_, advantages_, mask_;  // kept alive for the views
-  torch::Tensor grad_, loss_value_, metrics_;
-  // DLTensors of the tensors above (the binding's dlpack_view: one dtype map on the host side).
-  DLTensor log_prob_view_, old_log_prob_view_, advantages_view_, mask_view_;
-  DLTensor grad_view_, loss_view_, metrics_view_;
+  torch::Tensor grad_, loss_value_;
+  TorchCallViews views_;  // holds the call's tensors and their DLPack views
   rlloss_compute_call call_{};
 };
 

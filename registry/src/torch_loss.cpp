@@ -72,26 +72,17 @@ class PluginLossFunction : public torch::autograd::Function<PluginLossFunction> 
     torch::Tensor metric_values =
         torch::zeros({static_cast<int64_t>(metric_names.size())}, on_device);
 
-    DLTensor log_prob_view = dlpack_view(log_prob);
-    DLTensor old_view = dlpack_view(inputs->old_log_prob);
-    DLTensor advantages_view = dlpack_view(inputs->advantages);
-    DLTensor mask_view = dlpack_view(inputs->response_mask);
-    DLTensor weights_view{};
-    if (inputs->rollout_is_weights) weights_view = dlpack_view(*inputs->rollout_is_weights);
-    DLTensor loss_view = dlpack_view(loss_value);
-    DLTensor grad_view = dlpack_view(grad);
-    DLTensor metrics_view = dlpack_view(metric_values);
-
-    ComputeTensors tensors;
-    tensors.log_prob = &log_prob_view;
-    tensors.old_log_prob = &old_view;
-    tensors.advantages = &advantages_view;
-    tensors.response_mask = &mask_view;
-    tensors.rollout_is_weights = inputs->rollout_is_weights ? &weights_view : nullptr;
-    tensors.loss = &loss_view;
-    tensors.grad_log_prob = &grad_view;
-    tensors.metrics = metric_names.empty() ? nullptr : &metrics_view;
-    loss->compute(make_compute_call(tensors, inputs->normalisers, inputs->num_threads,
+    TorchCallTensors call;
+    call.log_prob = log_prob;
+    call.old_log_prob = inputs->old_log_prob;
+    call.advantages = inputs->advantages;
+    call.response_mask = inputs->response_mask;
+    call.rollout_is_weights = inputs->rollout_is_weights.value_or(torch::Tensor());
+    call.loss = loss_value;
+    call.grad_log_prob = grad;
+    if (!metric_names.empty()) call.metrics = metric_values;
+    const TorchCallViews views(std::move(call));
+    loss->compute(make_compute_call(views.tensors(), inputs->normalisers, inputs->num_threads,
                                     stream_for(log_prob.device())));
 
     ctx->save_for_backward({grad});
@@ -122,6 +113,24 @@ DLTensor dlpack_view(const torch::Tensor& t) {
   view.strides = const_cast<int64_t*>(t.strides().data());
   view.byte_offset = 0;
   return view;
+}
+
+TorchCallViews::TorchCallViews(TorchCallTensors tensors) : tensors_(std::move(tensors)) {
+  const auto view = [](const torch::Tensor& t, DLTensor& out) {
+    out = dlpack_view(t);
+    return &out;
+  };
+  const auto optional_view = [&](const torch::Tensor& t, DLTensor& out) {
+    return t.defined() ? view(t, out) : nullptr;
+  };
+  pointers_.log_prob = view(tensors_.log_prob, log_prob_);
+  pointers_.old_log_prob = view(tensors_.old_log_prob, old_log_prob_);
+  pointers_.advantages = view(tensors_.advantages, advantages_);
+  pointers_.response_mask = view(tensors_.response_mask, response_mask_);
+  pointers_.rollout_is_weights = optional_view(tensors_.rollout_is_weights, rollout_is_weights_);
+  pointers_.loss = view(tensors_.loss, loss_);
+  pointers_.grad_log_prob = view(tensors_.grad_log_prob, grad_log_prob_);
+  pointers_.metrics = optional_view(tensors_.metrics, metrics_);
 }
 
 LossOutput compute_loss(const Loss& loss, const LossInputs& inputs) {

@@ -11,6 +11,7 @@
 #include <rlloss/compute_call.hpp>
 #include <rlloss/torch_loss.hpp>
 #include <string>
+#include <utility>
 
 #include "loss_test_support.hpp"
 
@@ -28,22 +29,16 @@ CallResult call_with_grad(const Loss& loss, const LossInputs& in, const torch::T
   auto loss_value = torch::zeros({}, log_prob.options());
   auto metrics =
       torch::zeros({static_cast<int64_t>(loss.metric_names().size())}, log_prob.options());
-  const DLTensor log_prob_view = dlpack_view(log_prob);
-  const DLTensor old_view = dlpack_view(in.old_log_prob);
-  const DLTensor advantages_view = dlpack_view(in.advantages);
-  const DLTensor mask_view = dlpack_view(in.response_mask);
-  DLTensor loss_view = dlpack_view(loss_value);
-  DLTensor grad_view = dlpack_view(grad);
-  DLTensor metrics_view = dlpack_view(metrics);
-  ComputeTensors tensors;
-  tensors.log_prob = &log_prob_view;
-  tensors.old_log_prob = &old_view;
-  tensors.advantages = &advantages_view;
-  tensors.response_mask = &mask_view;
-  tensors.loss = &loss_view;
-  tensors.grad_log_prob = &grad_view;
-  tensors.metrics = &metrics_view;
-  loss.compute(make_compute_call(tensors, {}, 1));
+  TorchCallTensors call;
+  call.log_prob = log_prob;
+  call.old_log_prob = in.old_log_prob;
+  call.advantages = in.advantages;
+  call.response_mask = in.response_mask;
+  call.loss = loss_value;
+  call.grad_log_prob = grad;
+  call.metrics = metrics;
+  const TorchCallViews views(std::move(call));
+  loss.compute(make_compute_call(views.tensors(), {}, 1));
   return {loss_value.item<double>(), grad.clone()};
 }
 

@@ -38,4 +38,28 @@ DLDataType dlpack_dtype(c10::ScalarType type);
 // A DLTensor describing `t` (no copy); valid while `t` is alive and unchanged.
 DLTensor dlpack_view(const torch::Tensor& t);
 
+// The tensors of one compute call. rollout_is_weights and metrics may be undefined (none).
+struct TorchCallTensors {
+  torch::Tensor log_prob, old_log_prob, advantages, response_mask, rollout_is_weights;
+  torch::Tensor loss, grad_log_prob, metrics;
+};
+
+// DLPack views of one call's tensors and the ComputeTensors that point at them, for
+// make_compute_call. It holds the tensors, so the views stay valid while it lives; not copyable,
+// since the ComputeTensors point into it. Throws RegistryError for an undefined required tensor.
+class TorchCallViews {
+ public:
+  explicit TorchCallViews(TorchCallTensors tensors);
+  TorchCallViews(const TorchCallViews&) = delete;
+  TorchCallViews& operator=(const TorchCallViews&) = delete;
+
+  const ComputeTensors& tensors() const { return pointers_; }
+
+ private:
+  TorchCallTensors tensors_;
+  DLTensor log_prob_{}, old_log_prob_{}, advantages_{}, response_mask_{}, rollout_is_weights_{};
+  DLTensor loss_{}, grad_log_prob_{}, metrics_{};
+  ComputeTensors pointers_;
+};
+
 }  // namespace rlloss
