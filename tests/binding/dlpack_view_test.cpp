@@ -1,9 +1,10 @@
-// dlpack_view describes a torch tensor without copying it.
+// dlpack_view describes a torch tensor without copying it; TorchCallViews describes a call's.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <rlloss/torch_loss.hpp>
+#include <utility>
 
 namespace rlloss {
 namespace {
@@ -60,6 +61,58 @@ TEST(DlpackView, UndefinedAndUndescribableTensorsAreErrors) {
     ADD_FAILURE() << "expected a RegistryError";
   } catch (const RegistryError& e) {
     EXPECT_THAT(e.what(), HasSubstr("has no DLPack description"));
+  }
+}
+
+TorchCallTensors call_tensors() {
+  TorchCallTensors call;
+  call.log_prob = torch::zeros({2, 3}, torch::kFloat32);
+  call.old_log_prob = torch::ones({2, 3}, torch::kFloat32);
+  call.advantages = torch::full({2, 3}, 2.0f);
+  call.response_mask = torch::ones({2, 3}, torch::kBool);
+  call.loss = torch::zeros({}, torch::kFloat64);
+  call.grad_log_prob = torch::empty({2, 3}, torch::kFloat32);
+  return call;
+}
+
+TEST(TorchCallViews, EachPointerDescribesItsOwnTensorAndUndefinedOptionalsAreNull) {
+  TorchCallTensors call = call_tensors();
+  const TorchCallTensors kept = call;  // shares the storage the views describe
+  const TorchCallViews views(std::move(call));
+  const ComputeTensors& t = views.tensors();
+  ASSERT_NE(t.log_prob, nullptr);
+  EXPECT_EQ(t.log_prob->data, kept.log_prob.data_ptr());
+  EXPECT_EQ(t.old_log_prob->data, kept.old_log_prob.data_ptr());
+  EXPECT_EQ(t.advantages->data, kept.advantages.data_ptr());
+  EXPECT_EQ(t.response_mask->data, kept.response_mask.data_ptr());
+  EXPECT_EQ(t.response_mask->dtype.code, 6);  // bool crosses as kDLBool
+  EXPECT_EQ(t.loss->data, kept.loss.data_ptr());
+  EXPECT_EQ(t.loss->ndim, 0);
+  EXPECT_EQ(t.grad_log_prob->data, kept.grad_log_prob.data_ptr());
+  EXPECT_EQ(t.rollout_is_weights, nullptr);
+  EXPECT_EQ(t.metrics, nullptr);
+}
+
+TEST(TorchCallViews, DefinedOptionalsAreDescribed) {
+  TorchCallTensors call = call_tensors();
+  call.rollout_is_weights = torch::ones({2, 3}, torch::kFloat32);
+  call.metrics = torch::zeros({4}, torch::kFloat64);
+  const TorchCallTensors kept = call;
+  const TorchCallViews views(std::move(call));
+  ASSERT_NE(views.tensors().rollout_is_weights, nullptr);
+  EXPECT_EQ(views.tensors().rollout_is_weights->data, kept.rollout_is_weights.data_ptr());
+  ASSERT_NE(views.tensors().metrics, nullptr);
+  EXPECT_EQ(views.tensors().metrics->shape[0], 4);
+}
+
+TEST(TorchCallViews, AnUndefinedRequiredTensorIsAnError) {
+  TorchCallTensors call = call_tensors();
+  call.advantages = torch::Tensor();
+  try {
+    const TorchCallViews views(std::move(call));
+    ADD_FAILURE() << "expected a RegistryError";
+  } catch (const RegistryError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("undefined tensor"));
   }
 }
 
