@@ -56,6 +56,8 @@ struct CispoMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
+  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  static constexpr bool kVectorToken = true;
 
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
@@ -67,7 +69,7 @@ struct CispoMath {
     t.loss = -weight * advantage * log_prob;
     t.dloss = -weight * advantage;
     t.terms[kNegLogRatio] = -log_ratio;
-    t.terms[kClipped] = weight != ratio ? C(1) : C(0);
+    t.terms[kClipped] = kit::select(weight != ratio, C(1), C(0));
     t.terms[kRatio] = ratio;
     t.terms[kWeight] = weight;
     return t;

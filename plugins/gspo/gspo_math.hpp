@@ -66,24 +66,26 @@ struct GspoMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
+  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  static constexpr bool kVectorToken = true;
 
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
                                              C advantage, C row_log_ratio) {
     // verl clamps the sequence log-ratio above only, at 10; the gradient stops there.
     const C log_s = kit::min_value(row_log_ratio, C(10));
-    const C passes = static_cast<C>(row_log_ratio <= C(10));
+    const C passes = kit::select(row_log_ratio <= C(10), C(1), C(0));
     const C s = kit::fast_exp(log_s);
     const C clipped_s = kit::max_value(kit::min_value(s, p.ratio_high), p.ratio_low);
     const C unclipped_loss = -advantage * s;
     const C clipped_loss = -advantage * clipped_s;
-    const bool clip_active = clipped_loss > unclipped_loss;
+    const auto clip_active = clipped_loss > unclipped_loss;
     Token<C> t;
-    t.loss = clip_active ? clipped_loss : unclipped_loss;
-    t.dloss = clip_active ? C(0) : -advantage * s * passes;
+    t.loss = kit::select(clip_active, clipped_loss, unclipped_loss);
+    t.dloss = kit::select(clip_active, C(0), -advantage * s * passes);
     // verl's ppo_kl: the token's unclamped log-ratio.
     t.terms[kNegLogRatio] = old_log_prob - log_prob;
-    t.terms[kClipped] = clip_active ? C(1) : C(0);
+    t.terms[kClipped] = kit::select(clip_active, C(1), C(0));
     t.terms[kSeqRatio] = s;
     return t;
   }

@@ -51,6 +51,8 @@ struct PpoClipMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
+  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  static constexpr bool kVectorToken = true;
 
   // l1 = -A r, l2 = -A clip(r, 1 - low, 1 + high), l = max(l1, l2); for A < 0 also
   // l = min(l, -A c). The gradient follows the branch autograd takes.
@@ -61,16 +63,16 @@ struct PpoClipMath {
     const C clipped_ratio = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
     const C unclipped_loss = -advantage * ratio;
     const C clipped_loss = -advantage * clipped_ratio;
-    const bool clip_active = clipped_loss > unclipped_loss;
-    const C clip1 = clip_active ? clipped_loss : unclipped_loss;
+    const auto clip_active = clipped_loss > unclipped_loss;
+    const C clip1 = kit::select(clip_active, clipped_loss, unclipped_loss);
     const C dual_bound = -advantage * p.clip_ratio_c;
-    const bool dual_active = advantage < C(0) && clip1 > dual_bound;
+    const auto dual_active = (advantage < C(0)) & (clip1 > dual_bound);
     Token<C> t;
-    t.loss = dual_active ? dual_bound : clip1;
-    t.dloss = clip_active || dual_active ? C(0) : -advantage * ratio * passes;
+    t.loss = kit::select(dual_active, dual_bound, clip1);
+    t.dloss = kit::select(clip_active | dual_active, C(0), -advantage * ratio * passes);
     t.terms[kNegLogRatio] = -log_ratio;
-    t.terms[kClipped] = clip_active ? C(1) : C(0);
-    t.terms[kClippedLower] = dual_active ? C(1) : C(0);
+    t.terms[kClipped] = kit::select(clip_active, C(1), C(0));
+    t.terms[kClippedLower] = kit::select(dual_active, C(1), C(0));
     t.terms[kRatio] = ratio;
     return t;
   }

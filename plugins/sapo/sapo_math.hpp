@@ -4,7 +4,9 @@
 // kName, kVersion, kDescription, kMetricNames, Args (the typed arguments) and kArgs (their
 // declarations, rlloss/kit/args.hpp), kNumTerms, Params<C>, make_params<C>(const Args&),
 // warning(const Args&), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked
-// token) and finalize() (metric values from the summed terms and the masked-token count).
+// token) and finalize() (metric values from the summed terms and the masked-token count), and
+// optionally kVectorToken: token() also compiles for the kit's vector type (kit/simd.hpp), so the
+// AVX2 and AVX-512 kernels run it on a register of tokens at a time.
 //
 // importance_sampling_level (TRL's GRPOConfig.importance_sampling_level for loss_type "sapo",
 // huggingface/trl grpo_trainer.py): "token" gates each token's ratio; "sequence" gates the
@@ -110,6 +112,8 @@ struct SapoMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
+  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  static constexpr bool kVectorToken = true;
 
   // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
   // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp). At sequence level r
@@ -117,27 +121,27 @@ struct SapoMath {
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
                                              C advantage, C row_log_ratio) {
-    const auto [log_ratio, ratio, passes] =
-        kit::ratio_from_log(p.sequence != C(0) ? row_log_ratio : log_prob - old_log_prob);
-    const bool positive = advantage > C(0);
-    const bool negative = advantage < C(0);
-    const C tau = positive ? p.tau_pos : p.tau_neg;
+    const auto [log_ratio, ratio, passes] = kit::ratio_from_log(
+        kit::select(p.sequence != C(0), row_log_ratio, log_prob - old_log_prob));
+    const auto positive = advantage > C(0);
+    const auto negative = advantage < C(0);
+    const C tau = kit::select(positive, p.tau_pos, p.tau_neg);
     const auto sigmoid = kit::sigmoid_pair(tau * (ratio - C(1)));
-    const C gate = sigmoid.s * (positive ? p.four_over_tau_pos : p.four_over_tau_neg);
+    const C gate = sigmoid.s * kit::select(positive, p.four_over_tau_pos, p.four_over_tau_neg);
     const C grad_weight = C(4) * sigmoid.s * sigmoid.one_minus_s * ratio;
-    const bool clipped = (positive & (ratio > p.clip_high)) | (negative & (ratio < p.clip_low));
+    const auto clipped = (positive & (ratio > p.clip_high)) | (negative & (ratio < p.clip_low));
     Token<C> t;
     t.loss = -gate * advantage;
     t.dloss = -advantage * grad_weight * passes;
     t.terms[kNegLogRatio] = -log_ratio;
     t.terms[kGate] = gate;
-    t.terms[kGatePos] = positive ? gate : C(0);
-    t.terms[kPos] = positive ? C(1) : C(0);
-    t.terms[kGateNeg] = negative ? gate : C(0);
-    t.terms[kNeg] = negative ? C(1) : C(0);
+    t.terms[kGatePos] = kit::select(positive, gate, C(0));
+    t.terms[kPos] = kit::select(positive, C(1), C(0));
+    t.terms[kGateNeg] = kit::select(negative, gate, C(0));
+    t.terms[kNeg] = kit::select(negative, C(1), C(0));
     t.terms[kGradWeight] = grad_weight;
     t.terms[kRatio] = ratio;
-    t.terms[kClipped] = clipped ? C(1) : C(0);
+    t.terms[kClipped] = kit::select(clipped, C(1), C(0));
     return t;
   }
 

@@ -3,6 +3,10 @@
 // RLLOSS_CPU_ISA naming the namespace (isa_generic, isa_avx2, isa_avx512) so the copies compiled
 // with different -march flags never merge at link time.
 //
+// Two token loops: on the AVX2 and AVX-512 builds, rows with unit strides of a Math type that
+// declares kVectorToken run in registers (cpu_vector_segment.hpp); everything else runs the staged
+// loop below (run_segment), which the compiler vectorises. Both give the same results bit for bit.
+//
 // Determinism: the work is cut into fixed chunks of tokens, independent of the thread count; each
 // row segment of a chunk sums into 16 lanes in a fixed order and the chunks are reduced serially
 // in order.
@@ -17,35 +21,23 @@
 #include <algorithm>
 #include <cstdint>
 #include <rlloss/kit/cpu_call.hpp>
+#include <rlloss/kit/cpu_segment.hpp>
 #include <rlloss/kit/fast_math.hpp>
 #include <rlloss/kit/instance.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <vector>
+#if defined(__AVX2__)
+#include <rlloss/kit/cpu_vector_segment.hpp>
+#endif
 
 namespace rlloss::kit::RLLOSS_CPU_ISA {
 
-inline constexpr int kLanes = 16;
 inline constexpr int64_t kChunkTokens = 16384;
 
 // Tokens per block: a block's per-token values are staged in buffers on the stack (in L1).
 inline constexpr int64_t kBlockTokens = 256;
 static_assert(kBlockTokens % kLanes == 0, "a block holds whole groups of lanes");
 static_assert(kChunkTokens % kBlockTokens == 0, "a chunk holds whole blocks");
-
-// One row's slice of every tensor; the column strides are copied out of the CpuCall so the
-// compiler sees they cannot change when the gradient is stored.
-template <class T, class M>
-struct Segment {
-  T row_log_ratio;  // the row pre-pass's value for this row (0 when the loss does not use it)
-  const T* log_prob;
-  const T* old_log_prob;
-  const T* advantages;
-  const T* is_weights;
-  const M* mask;
-  T* grad;
-  int64_t log_prob_stride, old_log_prob_stride, advantages_stride, is_weights_stride, mask_stride,
-      grad_stride;
-};
 
 // Mask entries [j0, j0 + m) of a row as 1 or 0 in `out`, whose element type matches the loop
 // that reads it: GCC 12 does not vectorise a loop whose selects mix byte-wide and float- or
@@ -93,23 +85,7 @@ template <class Math, class T, class M, bool kUnit, bool kIsWeights>
 void run_segment(const typename Math::template Params<T>& shared_params, const CpuCall& c,
                  int64_t b, int64_t t0, int64_t n, double* sums) {
   constexpr int kValues = 1 + Math::kNumTerms;
-  const auto row = [&](const MatrixView& v) {
-    return reinterpret_cast<T*>(v.data) + b * v.row_stride + t0 * v.col_stride;
-  };
-  const Segment<T, M> s{c.row_log_ratio ? static_cast<T>(c.row_log_ratio[b]) : T(0),
-                        row(c.log_prob),
-                        row(c.old_log_prob),
-                        row(c.advantages),
-                        c.has_is_weights ? row(c.is_weights) : nullptr,
-                        reinterpret_cast<const M*>(c.response_mask.data) +
-                            b * c.response_mask.row_stride + t0 * c.response_mask.col_stride,
-                        row(c.grad),
-                        c.log_prob.col_stride,
-                        c.old_log_prob.col_stride,
-                        c.advantages.col_stride,
-                        c.is_weights.col_stride,
-                        c.response_mask.col_stride,
-                        c.grad.col_stride};
+  const Segment<T, M> s = make_segment<T, M>(c, b, t0);
   // A local copy: the compiler sees that storing the gradient cannot change it.
   const typename Math::template Params<T> params = shared_params;
   const T weight = static_cast<T>(c.row_weights[b]);
@@ -128,14 +104,7 @@ void run_segment(const typename Math::template Params<T>& shared_params, const C
       for (int lane = 0; j + lane < m; ++lane) lanes[v][lane] += values[v][j + lane];
     }
   }
-  double loss = 0;
-  for (int lane = 0; lane < kLanes; ++lane) loss += lanes[0][lane];
-  sums[0] += c.row_weights[b] * loss;
-  for (int v = 1; v < kValues; ++v) {
-    double term = 0;
-    for (int lane = 0; lane < kLanes; ++lane) term += lanes[v][lane];
-    sums[v] += term;
-  }
+  add_lane_sums(lanes, c.row_weights[b], sums);
 }
 
 // The masked mean of log_prob - old_log_prob over one row. Token t sums into lane t % kLanes in
@@ -196,13 +165,12 @@ inline int thread_count(const CpuCall& c) {
   return std::max(1, std::min(requested, omp_get_num_procs()));
 }
 
-template <class Math, class T, class M, bool kUnit, bool kIsWeights>
-void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) {
-  constexpr int kSums = 1 + Math::kNumTerms;
+// Runs segment(b, t, n, sums) over every row segment of every chunk, then reduces the chunks.
+template <int kSums, class RunSegment>
+void run_chunks(const CpuCall& c, const RunSegment& segment, double* sums) {
   const int64_t total = c.rows * c.cols;
   const int64_t chunks = (total + kChunkTokens - 1) / kChunkTokens;
   std::vector<double> partial(static_cast<size_t>(chunks) * kSums, 0.0);
-  const auto& params = instance.template params<T>();
   const int threads = thread_count(c);
 #pragma omp parallel for schedule(static) num_threads(threads) if (chunks > 1)
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
@@ -212,13 +180,32 @@ void run_chunks(const Instance<Math>& instance, const CpuCall& c, double* sums) 
       const int64_t b = position / c.cols;
       const int64_t t = position % c.cols;
       const int64_t n = std::min(c.cols - t, end - position);
-      run_segment<Math, T, M, kUnit, kIsWeights>(params, c, b, t, n, &partial[chunk * kSums]);
+      segment(b, t, n, &partial[chunk * kSums]);
       position += n;
     }
   }
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     for (int s = 0; s < kSums; ++s) sums[s] += partial[chunk * kSums + s];
   }
+}
+
+template <class Math, class T, class M, bool kUnit, bool kIsWeights>
+void run_segments(const Instance<Math>& instance, const CpuCall& c, double* sums) {
+  constexpr int kSums = 1 + Math::kNumTerms;
+#if defined(__AVX2__)
+  if constexpr (kUnit && kVectorToken<Math>) {
+    const auto params = Math::template make_params<Vec<T>>(instance.args);
+    const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
+      run_vector_segment<Math, T, M, kIsWeights>(params, c, b, t, n, out);
+    };
+    return run_chunks<kSums>(c, segment, sums);
+  }
+#endif
+  const auto& params = instance.template params<T>();
+  const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
+    run_segment<Math, T, M, kUnit, kIsWeights>(params, c, b, t, n, out);
+  };
+  run_chunks<kSums>(c, segment, sums);
 }
 
 // Whether the gradient may share memory with an input (written in place, or interleaved with
@@ -252,11 +239,11 @@ void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sum
     c.row_log_ratio = row_log_ratio.data();
   }
   if (unit) {
-    c.has_is_weights ? run_chunks<Math, T, M, true, true>(instance, c, sums)
-                     : run_chunks<Math, T, M, true, false>(instance, c, sums);
+    c.has_is_weights ? run_segments<Math, T, M, true, true>(instance, c, sums)
+                     : run_segments<Math, T, M, true, false>(instance, c, sums);
   } else {
-    c.has_is_weights ? run_chunks<Math, T, M, false, true>(instance, c, sums)
-                     : run_chunks<Math, T, M, false, false>(instance, c, sums);
+    c.has_is_weights ? run_segments<Math, T, M, false, true>(instance, c, sums)
+                     : run_segments<Math, T, M, false, false>(instance, c, sums);
   }
   if (grad_buffer.empty()) return;
   T* grad = reinterpret_cast<T*>(call.grad.data);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <rlloss/kit/device_macros.hpp>
+#include <type_traits>
 
 namespace rlloss::kit {
 
@@ -28,61 +29,81 @@ RLLOSS_ALWAYS_INLINE double max_value(double a, double b) {
   return a < b ? b : a;
 }
 
+// The per-token math is written once for a scalar C (float or double, on the CPU and in CUDA) and
+// for the CPU's vector types (kit/simd.hpp), which specialise these traits: the element type, and
+// the unsigned integer of the element's width.
+template <class C>
+struct ScalarOf {
+  using type = C;
+};
+template <class C>
+using Scalar = typename ScalarOf<C>::type;
+
+template <class C>
+struct UnsignedOf {
+  using type = std::conditional_t<sizeof(C) == 4, uint32_t, uint64_t>;
+};
+
+// `condition ? if_true : if_false`, spelt so that the same Math code also compiles for vectors.
+template <class C>
+RLLOSS_ALWAYS_INLINE C select(bool condition, C if_true, C if_false) {
+  return condition ? if_true : if_false;
+}
+
 // The range fast_exp_in_range() serves: 2^k stays a normal number, and exp(kExpMin) stands in for
 // 0 (1.6e-38 in float, 3.3e-308 in double).
-template <class C>
-inline constexpr C kExpMin = sizeof(C) == 4 ? C(-87) : C(-708);
-template <class C>
-inline constexpr C kExpMax = sizeof(C) == 4 ? C(88) : C(709);
+template <class T>
+inline constexpr T kExpMin = sizeof(T) == 4 ? T(-87) : T(-708);
+template <class T>
+inline constexpr T kExpMax = sizeof(T) == 4 ? T(88) : T(709);
 
 // exp(x) for x in [kExpMin, kExpMax] (or NaN, which gives NaN); no clamp, for callers whose
 // argument is already bounded: a clamp is two compare-and-selects per vector in the hot loop.
-RLLOSS_ALWAYS_INLINE float fast_exp_in_range(float x) {
-  // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
-  const float shifter = 12582912.0f;
-  const float shifted = x * 1.44269504088896341f + shifter;
-  const float k = shifted - shifter;
-  const int32_t k_int = bit_cast_value<int32_t>(shifted) - bit_cast_value<int32_t>(shifter);
-  float f = x - k * 0.693359375f;
-  f = f - k * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * f + 1.3981999507e-3f;
-  p = p * f + 8.3334519073e-3f;
-  p = p * f + 4.1665795894e-2f;
-  p = p * f + 1.6666665459e-1f;
-  p = p * f + 5.0000001201e-1f;
-  const float y = p * f * f + f + 1.0f;
-  // Unsigned shift: a NaN x (a masked slot) gives a k_int whose signed shift would overflow.
-  const float scale = bit_cast_value<float>(static_cast<uint32_t>(k_int + 127) << 23);
-  return y * scale;
-}
-
-RLLOSS_ALWAYS_INLINE double fast_exp_in_range(double x) {
-  const double shifter = 6755399441055744.0;  // 1.5 * 2^52
-  const double shifted = x * 1.4426950408889634073599 + shifter;
-  const double k = shifted - shifter;
-  const int64_t k_int = bit_cast_value<int64_t>(shifted) - bit_cast_value<int64_t>(shifter);
-  double f = x - k * 6.93145751953125e-1;
-  f = f - k * 1.42860682030941723212e-6;
-  const double ff = f * f;
-  double p = 1.26177193074810590878e-4;
-  p = p * ff + 3.02994407707441961300e-2;
-  p = p * ff + 9.99999999999999999910e-1;
-  p = p * f;
-  double q = 3.00198505138664455042e-6;
-  q = q * ff + 2.52448340349684104192e-3;
-  q = q * ff + 2.27265548208155028766e-1;
-  q = q * ff + 2.00000000000000000009e0;
-  const double y = 1.0 + 2.0 * (p / (q - p));
-  const double scale =
-      bit_cast_value<double>(static_cast<int64_t>(static_cast<uint64_t>(k_int + 1023) << 52));
-  return y * scale;
+template <class C>
+RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
+  using U = typename UnsignedOf<C>::type;
+  if constexpr (sizeof(Scalar<C>) == 4) {
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
+    const C shifter(12582912.0f);
+    const C shifted = x * C(1.44269504088896341f) + shifter;
+    const C k = shifted - shifter;
+    // Unsigned arithmetic: a NaN x (a masked slot) gives a k whose signed shift would overflow.
+    const U k_bits = bit_cast_value<U>(shifted) - bit_cast_value<U>(shifter);
+    C f = x - k * C(0.693359375f);
+    f = f - k * C(-2.12194440e-4f);
+    C p(1.9875691500e-4f);
+    p = p * f + C(1.3981999507e-3f);
+    p = p * f + C(8.3334519073e-3f);
+    p = p * f + C(4.1665795894e-2f);
+    p = p * f + C(1.6666665459e-1f);
+    p = p * f + C(5.0000001201e-1f);
+    const C y = p * f * f + f + C(1.0f);
+    return y * bit_cast_value<C>((k_bits + 127u) << 23);
+  } else {
+    const C shifter(6755399441055744.0);  // 1.5 * 2^52
+    const C shifted = x * C(1.4426950408889634073599) + shifter;
+    const C k = shifted - shifter;
+    const U k_bits = bit_cast_value<U>(shifted) - bit_cast_value<U>(shifter);
+    C f = x - k * C(6.93145751953125e-1);
+    f = f - k * C(1.42860682030941723212e-6);
+    const C ff = f * f;
+    C p(1.26177193074810590878e-4);
+    p = p * ff + C(3.02994407707441961300e-2);
+    p = p * ff + C(9.99999999999999999910e-1);
+    p = p * f;
+    C q(3.00198505138664455042e-6);
+    q = q * ff + C(2.52448340349684104192e-3);
+    q = q * ff + C(2.27265548208155028766e-1);
+    q = q * ff + C(2.00000000000000000009e0);
+    const C y = C(1.0) + C(2.0) * (p / (q - p));
+    return y * bit_cast_value<C>((k_bits + 1023u) << 52);
+  }
 }
 
 // exp(x) for any x: clamped to [kExpMin, kExpMax] first.
 template <class C>
 RLLOSS_ALWAYS_INLINE C fast_exp(C x) {
-  return fast_exp_in_range(max_value(min_value(x, kExpMax<C>), kExpMin<C>));
+  return fast_exp_in_range(max_value(min_value(x, C(kExpMax<Scalar<C>>)), C(kExpMin<Scalar<C>>)));
 }
 
 // sigmoid(z) and 1 - sigmoid(z), each without cancellation and finite for any finite z.
@@ -94,11 +115,11 @@ struct SigmoidPair {
 
 template <class C>
 RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair(C z) {
-  const C e = fast_exp_in_range(max_value(z < C(0) ? z : -z, kExpMin<C>));  // exp(-|z|) in (0, 1]
-  const C inv = C(1) / (C(1) + e);
+  const auto non_negative = z >= C(0);
+  const C e = fast_exp_in_range(max_value(select(non_negative, -z, z), C(kExpMin<Scalar<C>>)));
+  const C inv = C(1) / (C(1) + e);  // e = exp(-|z|) in (0, 1]
   const C small = e * inv;
-  const bool non_negative = z >= C(0);
-  return {non_negative ? inv : small, non_negative ? small : inv};
+  return {select(non_negative, inv, small), select(non_negative, small, inv)};
 }
 
 }  // namespace rlloss::kit

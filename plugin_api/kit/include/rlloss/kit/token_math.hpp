@@ -27,7 +27,7 @@ template <class C>
 RLLOSS_ALWAYS_INLINE ImportanceRatio<C> ratio_from_log(C raw) {
   const C log_ratio = max_value(min_value(raw, C(20)), C(-20));
   // The clamp is inactive exactly where it returns its argument (a NaN is never equal).
-  return {log_ratio, fast_exp_in_range(log_ratio), log_ratio == raw ? C(1) : C(0)};
+  return {log_ratio, fast_exp_in_range(log_ratio), select(log_ratio == raw, C(1), C(0))};
 }
 
 // The clamped log-ratio and ratio every token-level policy loss starts from.

@@ -1,0 +1,139 @@
+// The kit's two CPU token loops compute the same call: the vector loop (kit/cpu_vector_segment.hpp,
+// contiguous rows on the AVX2 and AVX-512 kernels) and the staged loop (cpu_fused_pass.hpp, any
+// strides, and every call on the generic kernel). A call on contiguous tensors and the same call
+// on strided views of the same values must agree bit for bit: loss, gradient and every metric.
+// The shapes put whole and partial 16-token groups at row ends and chunk boundaries (the vector
+// loop copies a row's last tokens into padded buffers), and masked slots hold NaN and inf, which
+// neither loop may read into a result. Run under each RLLOSS_CPU_ISA (tests/plugins/CMakeLists).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <limits>
+#include <ostream>
+#include <rlloss/compute_call.hpp>
+#include <rlloss/torch_loss.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loss_test_support.hpp"
+
+namespace rlloss::test {
+namespace {
+
+struct CallResult {
+  torch::Tensor loss, grad, metrics;
+};
+
+CallResult call(const Loss& loss, const LossInputs& in, const torch::Tensor& grad) {
+  CallResult out{
+      torch::zeros({}, in.log_prob.options()), grad,
+      torch::zeros({static_cast<int64_t>(loss.metric_names().size())}, in.log_prob.options())};
+  TorchCallTensors tensors;
+  tensors.log_prob = in.log_prob;
+  tensors.old_log_prob = in.old_log_prob;
+  tensors.advantages = in.advantages;
+  tensors.response_mask = in.response_mask;
+  if (in.rollout_is_weights) tensors.rollout_is_weights = *in.rollout_is_weights;
+  tensors.loss = out.loss;
+  tensors.grad_log_prob = grad;
+  tensors.metrics = out.metrics;
+  const TorchCallViews views(std::move(tensors));
+  loss.compute(make_compute_call(views.tensors(), {}, 2));
+  return out;
+}
+
+// NaN, inf and -inf in the masked slots of every floating input.
+void poison_masked_slots(LossInputs& in) {
+  const torch::Tensor masked = in.response_mask.to(torch::kFloat64) == 0;
+  const double inf = std::numeric_limits<double>::infinity();
+  in.log_prob = in.log_prob.masked_fill(masked, std::numeric_limits<double>::quiet_NaN());
+  in.old_log_prob = in.old_log_prob.masked_fill(masked, inf);
+  in.advantages = in.advantages.masked_fill(masked, -inf);
+  if (in.rollout_is_weights)
+    in.rollout_is_weights = in.rollout_is_weights->masked_fill(masked, inf);
+}
+
+LossInputs strided(const LossInputs& in) {
+  LossInputs out = in;
+  out.log_prob = as_strided_layout(in.log_prob, 2);
+  out.old_log_prob = as_strided_layout(in.old_log_prob, 2);
+  out.advantages = as_strided_layout(in.advantages, 2);
+  out.response_mask = as_strided_layout(in.response_mask, 2);
+  if (in.rollout_is_weights) out.rollout_is_weights = as_strided_layout(*in.rollout_is_weights, 2);
+  return out;
+}
+
+struct Variant {
+  std::string loss_mode;
+  ArgList args;
+};
+
+void PrintTo(const Variant& variant, std::ostream* out) {
+  *out << variant.loss_mode;
+  for (const auto& [name, value] : variant.args) *out << " " << name << "=" << value;
+}
+
+const std::vector<Variant> kVariants = {
+    {"sapo", {}},     {"sapo", {{"importance_sampling_level", "sequence"}}},
+    {"ppo_clip", {}}, {"gspo", {}},
+    {"cispo", {}},
+};
+
+class VectorPass : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(VectorPass, ContiguousAndStridedCallsAgreeBitForBit) {
+  const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
+  // Rows of 1, 15, 16, 17 and 301 tokens; 40 x 1000 spans three 16384-token chunks, whose
+  // boundaries fall inside rows.
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{3, 1},  {4, 15},  {5, 16},
+                                                           {3, 17}, {2, 301}, {40, 1000}};
+  const std::vector<torch::Dtype> mask_dtypes = {torch::kBool, torch::kUInt8, torch::kFloat32,
+                                                 torch::kFloat64};
+  int64_t seed = 100;
+  for (const auto dtype : {torch::kFloat64, torch::kFloat32}) {
+    for (const auto mask_dtype : mask_dtypes) {
+      for (const bool with_weights : {false, true}) {
+        for (const auto& [rows, cols] : shapes) {
+          BatchSpec spec;
+          spec.rows = rows;
+          spec.cols = cols;
+          spec.dtype = dtype;
+          spec.mask_dtype = mask_dtype;
+          spec.mask = MaskKind::random_holes;
+          spec.with_weights = with_weights;
+          spec.log_ratio_std = 2.0;  // ratios on both sides of every clip range
+          spec.seed = ++seed;
+          LossInputs contiguous = random_batch(spec);
+          poison_masked_slots(contiguous);
+          const LossInputs views = strided(contiguous);
+          ASSERT_FALSE(views.log_prob.is_contiguous());
+          SCOPED_TRACE(::testing::Message()
+                       << GetParam().loss_mode << " " << toString(dtype) << " mask "
+                       << toString(mask_dtype) << (with_weights ? " IS weights " : " ") << rows
+                       << "x" << cols);
+
+          const CallResult vector = call(*loss, contiguous, torch::empty_like(contiguous.log_prob));
+          const CallResult staged =
+              call(*loss, views, as_strided_layout(torch::zeros_like(contiguous.log_prob), 2));
+          EXPECT_TRUE(torch::isfinite(vector.loss).item<bool>());
+          EXPECT_TRUE(torch::isfinite(vector.grad).all().item<bool>());
+          EXPECT_TRUE(torch::equal(vector.loss, staged.loss))
+              << vector.loss.item<double>() << " vs " << staged.loss.item<double>();
+          EXPECT_TRUE(torch::equal(vector.grad, staged.grad.contiguous()))
+              << "max difference " << max_abs(vector.grad - staged.grad);
+          EXPECT_TRUE(torch::equal(vector.metrics, staged.metrics))
+              << vector.metrics << " vs " << staged.metrics;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLoss, VectorPass, ::testing::ValuesIn(kVariants),
+                         [](const ::testing::TestParamInfo<Variant>& info) {
+                           return info.param.loss_mode + (info.param.args.empty() ? "" : "_seq");
+                         });
+
+}  // namespace
+}  // namespace rlloss::test
