@@ -1,13 +1,17 @@
 // The kit's two CPU token loops compute the same call: the vector loop (kit/cpu_vector_segment.hpp,
 // contiguous rows on the AVX2 and AVX-512 kernels) and the staged loop (cpu_fused_pass.hpp, any
 // strides, and every call on the generic kernel). A call on contiguous tensors and the same call
-// on strided views of the same values must agree bit for bit: loss, gradient and every metric.
+// on strided views of the same values must agree: loss, gradient and every metric, to rounding.
+// Both loops run the same operations and sum token j into lane j % 16 in token order; they are
+// not held to bit equality because a compiler may fuse a * b + c into an FMA differently in the
+// two (GCC 12's default contraction gives equal bits; Clang's, in the sanitizer build, does not).
 // The shapes put whole and partial 16-token groups at row ends and chunk boundaries (the vector
 // loop copies a row's last tokens into padded buffers), and masked slots hold NaN and inf, which
 // neither loop may read into a result. Run under each RLLOSS_CPU_ISA (tests/plugins/CMakeLists).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <limits>
 #include <ostream>
 #include <rlloss/compute_call.hpp>
@@ -82,7 +86,7 @@ const std::vector<Variant> kVariants = {
 
 class VectorPass : public ::testing::TestWithParam<Variant> {};
 
-TEST_P(VectorPass, ContiguousAndStridedCallsAgreeBitForBit) {
+TEST_P(VectorPass, ContiguousAndStridedCallsAgree) {
   const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
   // Rows of 1, 15, 16, 17 and 301 tokens; 40 x 1000 spans three 16384-token chunks, whose
   // boundaries fall inside rows.
@@ -118,12 +122,12 @@ TEST_P(VectorPass, ContiguousAndStridedCallsAgreeBitForBit) {
               call(*loss, views, as_strided_layout(torch::zeros_like(contiguous.log_prob), 2));
           EXPECT_TRUE(torch::isfinite(vector.loss).item<bool>());
           EXPECT_TRUE(torch::isfinite(vector.grad).all().item<bool>());
-          EXPECT_TRUE(torch::equal(vector.loss, staged.loss))
-              << vector.loss.item<double>() << " vs " << staged.loss.item<double>();
-          EXPECT_TRUE(torch::equal(vector.grad, staged.grad.contiguous()))
-              << "max difference " << max_abs(vector.grad - staged.grad);
-          EXPECT_TRUE(torch::equal(vector.metrics, staged.metrics))
-              << vector.metrics << " vs " << staged.metrics;
+          const double tolerance = dtype == torch::kFloat64 ? 1e-13 : 1e-5;
+          EXPECT_TRUE(all_close(vector.loss, staged.loss, tolerance,
+                                1.0 + std::abs(staged.loss.item<double>())));
+          EXPECT_TRUE(all_close(vector.grad, staged.grad, tolerance, max_abs(staged.grad)));
+          EXPECT_TRUE(
+              all_close(vector.metrics, staged.metrics, tolerance, 1.0 + max_abs(staged.metrics)));
         }
       }
     }

@@ -5,7 +5,8 @@
 //
 // Two token loops: on the AVX2 and AVX-512 builds, rows with unit strides of a Math type that
 // declares kVectorToken run in registers (cpu_vector_segment.hpp); everything else runs the staged
-// loop below (run_segment), which the compiler vectorises. Both give the same results bit for bit.
+// loop below (run_segment), which the compiler vectorises. Both run the same operations and sum in
+// the same order, so they agree to rounding (a compiler may fuse multiply-adds differently).
 //
 // Determinism: the work is cut into fixed chunks of tokens, independent of the thread count; each
 // row segment of a chunk sums into 16 lanes in a fixed order and the chunks are reduced serially

@@ -3,7 +3,7 @@
 // registers (kit/simd.hpp), the per-lane sums of the loss and the metric terms kept in registers.
 // The staged loop of cpu_fused_pass.hpp (run_segment) writes every value of every token to a
 // block buffer and reads it back to sum it; this one does neither. Token j of the segment still
-// sums into lane j % kLanes in token order, so both give the same sums.
+// sums into lane j % kLanes in token order: both loops add in the same order.
 #pragma once
 
 #ifndef RLLOSS_CPU_ISA
