@@ -2,12 +2,12 @@
 // contiguous rows on the AVX2 and AVX-512 kernels) and the staged loop (cpu_fused_pass.hpp, any
 // strides, and every call on the generic kernel). A call on contiguous tensors and the same call
 // on strided views of the same values must agree: loss, gradient and every metric, to rounding.
-// Both loops run the same operations and sum token j into lane j % 16 in token order; they are
-// not held to bit equality because a compiler may fuse a * b + c into an FMA differently in the
-// two (GCC 12's default contraction gives equal bits; Clang's, in the sanitizer build, does not).
-// The shapes put whole and partial 16-token groups at row ends and chunk boundaries (the vector
-// loop copies a row's last tokens into padded buffers), and masked slots hold NaN and inf, which
-// neither loop may read into a result. Run under each RLLOSS_CPU_ISA (tests/plugins/CMakeLists).
+// Both loops run the same operations, but the staged loop sums token j into lane j % 16 and the
+// vector loop into lane j % (one register's lanes), so they agree to rounding, not bit for bit.
+// The shapes put whole and partial steps (8 to 32 tokens) at row ends and chunk boundaries (the
+// vector loop copies a row's last tokens into padded buffers), and masked slots hold NaN and inf,
+// which neither loop may read into a result. Run under each RLLOSS_CPU_ISA
+// (tests/plugins/CMakeLists).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -88,10 +88,10 @@ class VectorPass : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(VectorPass, ContiguousAndStridedCallsAgree) {
   const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
-  // Rows of 1, 15, 16, 17 and 301 tokens; 40 x 1000 spans three 16384-token chunks, whose
-  // boundaries fall inside rows.
-  const std::vector<std::pair<int64_t, int64_t>> shapes = {{3, 1},  {4, 15},  {5, 16},
-                                                           {3, 17}, {2, 301}, {40, 1000}};
+  // Rows of 1, 15, 16, 17, 31, 32, 33 and 301 tokens (a step of the vector loop is 8 to 32
+  // tokens); 40 x 1000 spans three 16384-token chunks, whose boundaries fall inside rows.
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {
+      {3, 1}, {4, 15}, {5, 16}, {3, 17}, {2, 31}, {2, 32}, {2, 33}, {2, 301}, {40, 1000}};
   const std::vector<torch::Dtype> mask_dtypes = {torch::kBool, torch::kUInt8, torch::kFloat32,
                                                  torch::kFloat64};
   int64_t seed = 100;

@@ -5,12 +5,12 @@
 //
 // Two token loops: on the AVX2 and AVX-512 builds, rows with unit strides of a Math type that
 // declares kVectorToken run in registers (cpu_vector_segment.hpp); everything else runs the staged
-// loop below (run_segment), which the compiler vectorises. Both run the same operations and sum in
-// the same order, so they agree to rounding (a compiler may fuse multiply-adds differently).
+// loop below (run_segment), which the compiler vectorises. Both run the same operations; they sum
+// into lanes of different widths, so they agree to rounding.
 //
 // Determinism: the work is cut into fixed chunks of tokens, independent of the thread count; each
-// row segment of a chunk sums into 16 lanes in a fixed order and the chunks are reduced serially
-// in order.
+// row segment of a chunk sums into a fixed number of lanes in a fixed order and the chunks are
+// reduced serially in order.
 #pragma once
 
 #ifndef RLLOSS_CPU_ISA
@@ -199,14 +199,16 @@ void run_segments(const Instance<Math>& instance, const CpuCall& c, double* sums
     const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
       run_vector_segment<Math, T, M, kIsWeights>(params, c, b, t, n, out);
     };
-    return run_chunks<kSums>(c, segment, sums);
-  }
+    run_chunks<kSums>(c, segment, sums);
+  } else
 #endif
-  const auto& params = instance.template params<T>();
-  const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
-    run_segment<Math, T, M, kUnit, kIsWeights>(params, c, b, t, n, out);
-  };
-  run_chunks<kSums>(c, segment, sums);
+  {
+    const auto& params = instance.template params<T>();
+    const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
+      run_segment<Math, T, M, kUnit, kIsWeights>(params, c, b, t, n, out);
+    };
+    run_chunks<kSums>(c, segment, sums);
+  }
 }
 
 // Whether the gradient may share memory with an input (written in place, or interleaved with

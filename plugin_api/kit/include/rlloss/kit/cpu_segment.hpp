@@ -12,8 +12,8 @@
 
 namespace rlloss::kit::RLLOSS_CPU_ISA {
 
-// Token j of a segment sums into lane j % kLanes, in token order: the sums do not depend on how
-// wide the vectors are, nor on the thread count.
+// The staged loop's lanes: token j of a segment sums into lane j % kLanes, in token order, so the
+// sums do not depend on how wide the vectors are that the compiler picks, nor on the thread count.
 inline constexpr int kLanes = 16;
 
 // One row's slice of every tensor; the column strides are copied out of the CpuCall so the
@@ -55,11 +55,11 @@ Segment<T, M> make_segment(const CpuCall& c, int64_t b, int64_t t0) {
 
 // Adds a segment's per-lane sums to `sums`: lane order, in double, the loss weighted by the row's
 // weight.
-template <int kValues, class T>
-void add_lane_sums(const T (&lanes)[kValues][kLanes], double row_weight, double* sums) {
+template <int kValues, int kCount, class T>
+void add_lane_sums(const T (&lanes)[kValues][kCount], double row_weight, double* sums) {
   for (int v = 0; v < kValues; ++v) {
     double total = 0;
-    for (int lane = 0; lane < kLanes; ++lane) total += lanes[v][lane];
+    for (int lane = 0; lane < kCount; ++lane) total += lanes[v][lane];
     sums[v] += v == 0 ? row_weight * total : total;
   }
 }

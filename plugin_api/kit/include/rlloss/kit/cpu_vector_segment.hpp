@@ -1,9 +1,10 @@
 // The CPU pass over one row segment with unit strides, for a Math type whose token() is written
-// for vectors too (`static constexpr bool kVectorToken = true`): kLanes tokens at a time in
-// registers (kit/simd.hpp), the per-lane sums of the loss and the metric terms kept in registers.
-// The staged loop of cpu_fused_pass.hpp (run_segment) writes every value of every token to a
-// block buffer and reads it back to sum it; this one does neither. Token j of the segment still
-// sums into lane j % kLanes in token order: both loops add in the same order.
+// for vectors too (`static constexpr bool kVectorToken = true`): one Vec<T> of tokens at a time
+// (kit/simd.hpp: two registers, 8 to 32 tokens), the per-lane sums of the loss and the metric
+// terms kept in registers. The staged loop of cpu_fused_pass.hpp (run_segment) writes every value
+// of every token to a block buffer and reads it back to sum it; this one does neither. Its lanes
+// are one register wide (16 floats on AVX-512, 8 on AVX2), the staged loop's 16: the two agree
+// to rounding, and each is the same at any thread count.
 #pragma once
 
 #ifndef RLLOSS_CPU_ISA
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <rlloss/kit/cpu_segment.hpp>
 #include <rlloss/kit/simd.hpp>
 #include <rlloss/kit/token_math.hpp>
@@ -20,14 +22,8 @@
 
 namespace rlloss::kit::RLLOSS_CPU_ISA {
 
-template <class Math, class = void>
-inline constexpr bool kVectorToken = false;
-template <class Math>
-inline constexpr bool kVectorToken<Math, std::void_t<decltype(Math::kVectorToken)>> =
-    Math::kVectorToken;
-
-// One group of kLanes tokens: every pointer addresses kLanes values; `grad` receives the gradient
-// (0 where masked).
+// One step's tokens, Vec<T>::kLanes of them (8 to 32): every pointer addresses that many
+// values; `grad` receives the gradient (0 where masked).
 template <class T, class M>
 struct TokenGroup {
   const T* log_prob;
@@ -38,36 +34,45 @@ struct TokenGroup {
   T* grad;
 };
 
-template <class Math, class T>
-using VectorLanes = Vec<T>[1 + Math::kNumTerms][kLanes / Vec<T>::kLanes];
+// Token j of a segment sums into lane j % kRegisterLanes<T>, in token order: one register per
+// value, so that sapo's ten sums stay in registers on AVX2 too (16 ymm registers).
+template <class T>
+using LaneSums = typename Vec<T>::Native;
 
-// Register kPart of a group: its gradient, and the weighted loss and the terms of each unmasked
-// token added to its lanes.
-template <class Math, class T, class M, bool kIsWeights, int kPart>
-RLLOSS_ALWAYS_INLINE void vector_part(const typename Math::template Params<Vec<T>>& params,
-                                      Vec<T> row_log_ratio, Vec<T> weight,
-                                      const TokenGroup<T, M>& g, VectorLanes<Math, T>& lanes) {
-  using V = Vec<T>;
-  constexpr int offset = kPart * V::kLanes;
-  const VecMask<T> on = load_mask<T>(g.mask + offset);
-  const auto token =
-      call_token<Math, V>(params, V::load(g.log_prob + offset), V::load(g.old_log_prob + offset),
-                          V::load(g.advantages + offset), row_log_ratio);
-  const V is_weight = kIsWeights ? V::load(g.is_weights + offset) : V(1);
-  select(on, token.dloss * is_weight * weight, V(0)).store(g.grad + offset);
-  lanes[0][kPart] = lanes[0][kPart] + select(on, token.loss * is_weight, V(0));
-  for (int t = 0; t < Math::kNumTerms; ++t) {
-    lanes[1 + t][kPart] = lanes[1 + t][kPart] + select(on, token.terms[t], V(0));
-  }
+// Adds the unmasked lanes of `value` to the sums, its first register before its second.
+template <class T>
+RLLOSS_ALWAYS_INLINE void add_unmasked(VecMask<T> on, Vec<T> value, LaneSums<T>& sums) {
+  using Native = typename Vec<T>::Native;
+  sums += on.lo ? value.lo : Native{};
+  sums += on.hi ? value.hi : Native{};
 }
 
-// Every register of a group, unrolled so that `lanes` stays in registers.
-template <class Math, class T, class M, bool kIsWeights, int... kPart>
-RLLOSS_ALWAYS_INLINE void vector_group(const typename Math::template Params<Vec<T>>& params,
-                                       Vec<T> row_log_ratio, Vec<T> weight,
-                                       const TokenGroup<T, M>& g, VectorLanes<Math, T>& lanes,
-                                       std::integer_sequence<int, kPart...>) {
-  (vector_part<Math, T, M, kIsWeights, kPart>(params, row_log_ratio, weight, g, lanes), ...);
+// Calls f(std::integral_constant<int, i>()) for i = 0 .. N-1, unrolled in the source: indexed by
+// constants, the sums stay in registers, where a loop over them could leave the array in memory.
+template <class F, int... I>
+RLLOSS_ALWAYS_INLINE void unrolled(F f, std::integer_sequence<int, I...>) {
+  (f(std::integral_constant<int, I>()), ...);
+}
+template <int N, class F>
+RLLOSS_ALWAYS_INLINE void unrolled(F f) {
+  unrolled(f, std::make_integer_sequence<int, N>());
+}
+
+// One step: its gradient, and the weighted loss and the terms of each unmasked token added to
+// its lanes.
+template <class Math, class T, class M, bool kIsWeights>
+RLLOSS_ALWAYS_INLINE void vector_step(const typename Math::template Params<Vec<T>>& params,
+                                      Vec<T> row_log_ratio, Vec<T> weight,
+                                      const TokenGroup<T, M>& g,
+                                      LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
+  using V = Vec<T>;
+  const VecMask<T> on = load_mask<T>(g.mask);
+  const auto token = call_token<Math, V>(params, V::load(g.log_prob), V::load(g.old_log_prob),
+                                         V::load(g.advantages), row_log_ratio);
+  const V is_weight = kIsWeights ? V::load(g.is_weights) : V(1);
+  select(on, token.dloss * is_weight * weight, V(0)).store(g.grad);
+  add_unmasked(on, token.loss * is_weight, lanes[0]);
+  unrolled<Math::kNumTerms>([&](auto t) { add_unmasked(on, token.terms[t], lanes[1 + t]); });
 }
 
 template <class Math, class T, class M, bool kIsWeights>
@@ -75,43 +80,36 @@ void run_vector_segment(const typename Math::template Params<Vec<T>>& params, co
                         int64_t b, int64_t t0, int64_t n, double* sums) {
   using V = Vec<T>;
   constexpr int kValues = 1 + Math::kNumTerms;
-  constexpr int kParts = kLanes / V::kLanes;
+  constexpr int kStep = V::kLanes;
   const Segment<T, M> s = make_segment<T, M>(c, b, t0);
   const V row_log_ratio(s.row_log_ratio);
   const V weight(static_cast<T>(c.row_weights[b]));
-  VectorLanes<Math, T> lanes;
-  for (auto& value : lanes) {
-    for (auto& part : value) part = V(0);
-  }
-  constexpr auto kPartIndices = std::make_integer_sequence<int, kParts>{};
+  LaneSums<T> lanes[kValues] = {};
   int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
+  for (; j + kStep <= n; j += kStep) {
     const TokenGroup<T, M> g{s.log_prob + j,   s.old_log_prob + j,
                              s.advantages + j, kIsWeights ? s.is_weights + j : nullptr,
                              s.mask + j,       s.grad + j};
-    vector_group<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes, kPartIndices);
+    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes);
   }
   if (j < n) {
-    // The last tokens, fewer than kLanes: copied into zero-padded buffers whose extra slots are
+    // The last tokens, fewer than a step: copied into zero-padded buffers whose extra slots are
     // masked, so no read goes past the row.
     const int64_t m = n - j;
-    T log_prob[kLanes] = {}, old_log_prob[kLanes] = {}, advantages[kLanes] = {},
-      is_weights[kLanes] = {}, grad[kLanes];
-    M mask[kLanes] = {};
+    T log_prob[kStep] = {}, old_log_prob[kStep] = {}, advantages[kStep] = {},
+      is_weights[kStep] = {}, grad[kStep];
+    M mask[kStep] = {};
     std::copy(s.log_prob + j, s.log_prob + n, log_prob);
     std::copy(s.old_log_prob + j, s.old_log_prob + n, old_log_prob);
     std::copy(s.advantages + j, s.advantages + n, advantages);
     if (kIsWeights) std::copy(s.is_weights + j, s.is_weights + n, is_weights);
     std::copy(s.mask + j, s.mask + n, mask);
     const TokenGroup<T, M> g{log_prob, old_log_prob, advantages, is_weights, mask, grad};
-    vector_group<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes, kPartIndices);
+    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes);
     std::copy(grad, grad + m, s.grad + j);
   }
-  T lane_values[kValues][kLanes];
-  for (int v = 0; v < kValues; ++v) {
-    for (int part = 0; part < kParts; ++part)
-      lanes[v][part].store(lane_values[v] + part * V::kLanes);
-  }
+  T lane_values[kValues][kRegisterLanes<T>];
+  std::memcpy(lane_values, lanes, sizeof lane_values);
   add_lane_sums(lane_values, c.row_weights[b], sums);
 }
 

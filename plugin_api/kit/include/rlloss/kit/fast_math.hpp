@@ -62,13 +62,14 @@ inline constexpr T kExpMax = sizeof(T) == 4 ? T(88) : T(709);
 template <class C>
 RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
   using U = typename UnsignedOf<C>::type;
+  // Adding 1.5 * 2^52 + 1023 (1.5 * 2^23 + 127 in float) rounds x / ln 2 to the nearest integer
+  // k and leaves k plus the exponent bias in the low mantissa bits: shifted into the exponent
+  // field they are 2^k. (The shift drops the shifter's own bits; unsigned, so that a NaN x, from
+  // a masked slot, cannot make it overflow.)
   if constexpr (sizeof(Scalar<C>) == 4) {
-    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
-    const C shifter(12582912.0f);
+    const C shifter(12583039.0f);
     const C shifted = x * C(1.44269504088896341f) + shifter;
     const C k = shifted - shifter;
-    // Unsigned arithmetic: a NaN x (a masked slot) gives a k whose signed shift would overflow.
-    const U k_bits = bit_cast_value<U>(shifted) - bit_cast_value<U>(shifter);
     C f = x - k * C(0.693359375f);
     f = f - k * C(-2.12194440e-4f);
     C p(1.9875691500e-4f);
@@ -78,12 +79,11 @@ RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
     p = p * f + C(1.6666665459e-1f);
     p = p * f + C(5.0000001201e-1f);
     const C y = p * f * f + f + C(1.0f);
-    return y * bit_cast_value<C>((k_bits + 127u) << 23);
+    return y * bit_cast_value<C>(bit_cast_value<U>(shifted) << 23);
   } else {
-    const C shifter(6755399441055744.0);  // 1.5 * 2^52
+    const C shifter(6755399441056767.0);
     const C shifted = x * C(1.4426950408889634073599) + shifter;
     const C k = shifted - shifter;
-    const U k_bits = bit_cast_value<U>(shifted) - bit_cast_value<U>(shifter);
     C f = x - k * C(6.93145751953125e-1);
     f = f - k * C(1.42860682030941723212e-6);
     const C ff = f * f;
@@ -96,7 +96,7 @@ RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
     q = q * ff + C(2.27265548208155028766e-1);
     q = q * ff + C(2.00000000000000000009e0);
     const C y = C(1.0) + C(2.0) * (p / (q - p));
-    return y * bit_cast_value<C>((k_bits + 1023u) << 52);
+    return y * bit_cast_value<C>(bit_cast_value<U>(shifted) << 52);
   }
 }
 
@@ -113,13 +113,15 @@ struct SigmoidPair {
   C one_minus_s;
 };
 
+// With e = exp(-z): sigmoid(z) = 1 / (1 + e) and 1 - sigmoid(z) = e / (1 + e), neither a
+// difference. -z is clamped to +-|kExpMin| (87 in float, 708 in double) so that e and 1 / (1 + e)
+// stay normal numbers: below exp(kExpMin) either value reads as exp(kExpMin).
 template <class C>
 RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair(C z) {
-  const auto non_negative = z >= C(0);
-  const C e = fast_exp_in_range(max_value(select(non_negative, -z, z), C(kExpMin<Scalar<C>>)));
-  const C inv = C(1) / (C(1) + e);  // e = exp(-|z|) in (0, 1]
-  const C small = e * inv;
-  return {select(non_negative, inv, small), select(non_negative, small, inv)};
+  constexpr Scalar<C> kBound = -kExpMin<Scalar<C>>;
+  const C e = fast_exp_in_range(max_value(min_value(-z, C(kBound)), C(-kBound)));
+  const C s = C(1) / (C(1) + e);
+  return {s, e * s};
 }
 
 }  // namespace rlloss::kit

@@ -1,7 +1,14 @@
-// Vec<T>: one vector register of T (AVX-512: 16 floats or 8 doubles; AVX2: 8 or 4), so that a
-// Math type's token() written once for a scalar C also runs on a register of tokens. The CPU
-// pass keeps its per-lane sums in such registers (cpu_vector_segment.hpp) instead of staging each
-// token's values through memory. CPU only: included by the AVX2 and AVX-512 kernel builds.
+// Vec<T>: two vector registers of T (AVX-512: 32 floats or 16 doubles; AVX2: 16 or 8), so that
+// a Math type's token() written once for a scalar C also runs on a group of tokens. The CPU pass
+// keeps its per-lane sums in registers (cpu_vector_segment.hpp) instead of staging each token's
+// values through memory. CPU only: included by the AVX2 and AVX-512 kernel builds.
+//
+// Why two registers: the token math is one long chain of dependent operations (sapo: two exps
+// and a division), longer than the core's scheduler can cover with one register's chain in
+// flight. Every operation of a Vec acts on its two registers in turn, so the instruction stream
+// interleaves two independent chains and the core overlaps them. They are two named members, not
+// an array: GCC 12 kept arrays of registers returned in a struct (a Math's ImportanceRatio) in
+// memory.
 //
 // Comparisons give a VecMask<T>; kit::select, &, | and ! take masks as they take bools. min_value
 // and max_value keep the scalar versions' NaN behaviour (`b < a ? b : a`: a NaN in `a` comes back),
@@ -21,10 +28,15 @@
 
 namespace rlloss::kit {
 
+// Both the AVX2 and the AVX-512 kernel of a plugin define Vec, with different widths, and its
+// functions are inline: an inline namespace per instruction set gives each its own symbols, so
+// the linker never merges a copy the compiler left out of line with the other kernel's.
 #if defined(__AVX512F__)
-inline constexpr int kVectorBytes = 64;
+inline namespace simd_avx512 {
+inline constexpr int kRegisterBytes = 64;
 #else
-inline constexpr int kVectorBytes = 32;
+inline namespace simd_avx2 {
+inline constexpr int kRegisterBytes = 32;
 #endif
 
 // GCC's and Clang's vector extension: E repeated N times, with element-wise operators.
@@ -33,79 +45,107 @@ struct VectorOf {
   typedef E type __attribute__((vector_size(N * sizeof(E))));
 };
 
+// Elements of T in one register.
 template <class T>
-inline constexpr int kVecLanes = kVectorBytes / static_cast<int>(sizeof(T));
+inline constexpr int kRegisterLanes = kRegisterBytes / static_cast<int>(sizeof(T));
 
 template <class T>
 struct VecMask {
-  using Bits =
-      typename VectorOf<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>, kVecLanes<T>>::type;
-  Bits bits;  // all ones where true, zero where false
+  using Bits = typename VectorOf<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>,
+                                 kRegisterLanes<T>>::type;
+  Bits lo, hi;  // all ones where true, zero where false
 
-  friend VecMask operator&(VecMask a, VecMask b) { return {a.bits & b.bits}; }
-  friend VecMask operator|(VecMask a, VecMask b) { return {a.bits | b.bits}; }
-  VecMask operator!() const { return {~bits}; }
+  friend VecMask operator&(VecMask a, VecMask b) { return {a.lo & b.lo, a.hi & b.hi}; }
+  friend VecMask operator|(VecMask a, VecMask b) { return {a.lo | b.lo, a.hi | b.hi}; }
+  VecMask operator!() const { return {~lo, ~hi}; }
 };
 
 template <class T>
 struct Vec {
-  static constexpr int kLanes = kVecLanes<T>;
-  using Native = typename VectorOf<T, kLanes>::type;
-  Native v;
+  static constexpr int kRegisterLanes = rlloss::kit::kRegisterLanes<T>;
+  static constexpr int kLanes = 2 * kRegisterLanes;
+  using Native = typename VectorOf<T, kRegisterLanes>::type;
+  Native lo, hi;  // the first and the last kRegisterLanes tokens
 
   Vec() = default;
-  explicit Vec(Native native) : v(native) {}
+  Vec(Native low, Native high) : lo(low), hi(high) {}
   template <class S, class = std::enable_if_t<std::is_arithmetic_v<S>>>
   explicit Vec(S scalar) {
-    for (int lane = 0; lane < kLanes; ++lane) v[lane] = static_cast<T>(scalar);
+    for (int lane = 0; lane < kRegisterLanes; ++lane) lo[lane] = static_cast<T>(scalar);
+    hi = lo;
   }
 
   static Vec load(const T* from) {
-    Vec r;
-    std::memcpy(&r.v, from, sizeof r.v);
-    return r;
+    Vec x;
+    std::memcpy(&x.lo, from, sizeof(Native));
+    std::memcpy(&x.hi, from + kRegisterLanes, sizeof(Native));
+    return x;
   }
-  void store(T* to) const { std::memcpy(to, &v, sizeof v); }
+  void store(T* to) const {
+    std::memcpy(to, &lo, sizeof(Native));
+    std::memcpy(to + kRegisterLanes, &hi, sizeof(Native));
+  }
 
-  friend Vec operator+(Vec a, Vec b) { return Vec(a.v + b.v); }
-  friend Vec operator-(Vec a, Vec b) { return Vec(a.v - b.v); }
-  friend Vec operator*(Vec a, Vec b) { return Vec(a.v * b.v); }
-  friend Vec operator/(Vec a, Vec b) { return Vec(a.v / b.v); }
-  Vec operator-() const { return Vec(-v); }
+  friend Vec operator+(Vec a, Vec b) { return {a.lo + b.lo, a.hi + b.hi}; }
+  friend Vec operator-(Vec a, Vec b) { return {a.lo - b.lo, a.hi - b.hi}; }
+  friend Vec operator*(Vec a, Vec b) { return {a.lo * b.lo, a.hi * b.hi}; }
+  friend Vec operator/(Vec a, Vec b) { return {a.lo / b.lo, a.hi / b.hi}; }
+  friend Vec operator<<(Vec a, int bits) { return {a.lo << bits, a.hi << bits}; }
+  Vec operator-() const { return {-lo, -hi}; }
   Vec& operator+=(Vec other) { return *this = *this + other; }
   Vec& operator-=(Vec other) { return *this = *this - other; }
   Vec& operator*=(Vec other) { return *this = *this * other; }
   Vec& operator/=(Vec other) { return *this = *this / other; }
 
-  friend VecMask<T> operator<(Vec a, Vec b) { return {a.v < b.v}; }
-  friend VecMask<T> operator>(Vec a, Vec b) { return {a.v > b.v}; }
-  friend VecMask<T> operator<=(Vec a, Vec b) { return {a.v <= b.v}; }
-  friend VecMask<T> operator>=(Vec a, Vec b) { return {a.v >= b.v}; }
-  friend VecMask<T> operator==(Vec a, Vec b) { return {a.v == b.v}; }
-  friend VecMask<T> operator!=(Vec a, Vec b) { return {a.v != b.v}; }
+  friend VecMask<T> operator<(Vec a, Vec b) { return {a.lo < b.lo, a.hi < b.hi}; }
+  friend VecMask<T> operator>(Vec a, Vec b) { return {a.lo > b.lo, a.hi > b.hi}; }
+  friend VecMask<T> operator<=(Vec a, Vec b) { return {a.lo <= b.lo, a.hi <= b.hi}; }
+  friend VecMask<T> operator>=(Vec a, Vec b) { return {a.lo >= b.lo, a.hi >= b.hi}; }
+  friend VecMask<T> operator==(Vec a, Vec b) { return {a.lo == b.lo, a.hi == b.hi}; }
+  friend VecMask<T> operator!=(Vec a, Vec b) { return {a.lo != b.lo, a.hi != b.hi}; }
 };
+
+}  // namespace simd_avx512 / simd_avx2
 
 template <class T>
 struct ScalarOf<Vec<T>> {
   using type = T;
 };
 
+// Vec<uint32_t> (Vec<uint64_t>) has as many lanes as Vec<float> (Vec<double>).
 template <class T>
 struct UnsignedOf<Vec<T>> {
-  using type = typename VectorOf<typename UnsignedOf<T>::type, kVecLanes<T>>::type;
+  using type = Vec<typename UnsignedOf<T>::type>;
 };
+
+#if defined(__AVX512F__)
+inline namespace simd_avx512 {
+#else
+inline namespace simd_avx2 {
+#endif
+
+// The bits of one Vec as another of the same width (fast_exp's exponent arithmetic).
+template <class To, class From>
+RLLOSS_ALWAYS_INLINE To bit_cast_value(Vec<From> from) {
+  static_assert(sizeof(To) == sizeof(Vec<From>), "bit_cast_value between Vecs of one width");
+  using Native = typename To::Native;
+  return {reinterpret_cast<Native>(from.lo), reinterpret_cast<Native>(from.hi)};
+}
 
 template <class T>
 RLLOSS_ALWAYS_INLINE Vec<T> select(VecMask<T> condition, Vec<T> if_true, Vec<T> if_false) {
-  return Vec<T>(condition.bits ? if_true.v : if_false.v);
+  return {condition.lo ? if_true.lo : if_false.lo, condition.hi ? if_true.hi : if_false.hi};
 }
 
-// The mask entries of one register's tokens (0 or 1, checked before the pass) as a VecMask<T>.
+// The mask entries of one Vec's tokens (0 or 1, checked before the pass) as a VecMask<T>.
 template <class T, class M>
 RLLOSS_ALWAYS_INLINE VecMask<T> load_mask(const M* from) {
-  typename VectorOf<M, kVecLanes<T>>::type entries;
-  std::memcpy(&entries, from, sizeof entries);
-  return {__builtin_convertvector(entries != M(0), typename VecMask<T>::Bits)};
+  using Entries = typename VectorOf<M, kRegisterLanes<T>>::type;
+  using Bits = typename VecMask<T>::Bits;
+  Entries lo, hi;
+  std::memcpy(&lo, from, sizeof lo);
+  std::memcpy(&hi, from + kRegisterLanes<T>, sizeof hi);
+  return {__builtin_convertvector(lo != M(0), Bits), __builtin_convertvector(hi != M(0), Bits)};
 }
 
 // x86's MIN/MAX return their second operand when either is NaN: min_value(a, b) = MIN(b, a) is
@@ -113,31 +153,41 @@ RLLOSS_ALWAYS_INLINE VecMask<T> load_mask(const M* from) {
 // mask: the unmasked ones start from _mm512_undefined_ps(), which GCC 12 reports as
 // maybe-uninitialized.
 #if defined(__AVX512F__)
-RLLOSS_ALWAYS_INLINE Vec<float> min_value(Vec<float> a, Vec<float> b) {
-  return Vec<float>(_mm512_maskz_min_ps(0xFFFF, b.v, a.v));
+inline __m512 register_min(__m512 a, __m512 b) {
+  return _mm512_maskz_min_ps(0xFFFF, b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<float> max_value(Vec<float> a, Vec<float> b) {
-  return Vec<float>(_mm512_maskz_max_ps(0xFFFF, b.v, a.v));
+inline __m512 register_max(__m512 a, __m512 b) {
+  return _mm512_maskz_max_ps(0xFFFF, b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<double> min_value(Vec<double> a, Vec<double> b) {
-  return Vec<double>(_mm512_maskz_min_pd(0xFF, b.v, a.v));
+inline __m512d register_min(__m512d a, __m512d b) {
+  return _mm512_maskz_min_pd(0xFF, b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<double> max_value(Vec<double> a, Vec<double> b) {
-  return Vec<double>(_mm512_maskz_max_pd(0xFF, b.v, a.v));
+inline __m512d register_max(__m512d a, __m512d b) {
+  return _mm512_maskz_max_pd(0xFF, b, a);
 }
 #else
-RLLOSS_ALWAYS_INLINE Vec<float> min_value(Vec<float> a, Vec<float> b) {
-  return Vec<float>(_mm256_min_ps(b.v, a.v));
+inline __m256 register_min(__m256 a, __m256 b) {
+  return _mm256_min_ps(b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<float> max_value(Vec<float> a, Vec<float> b) {
-  return Vec<float>(_mm256_max_ps(b.v, a.v));
+inline __m256 register_max(__m256 a, __m256 b) {
+  return _mm256_max_ps(b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<double> min_value(Vec<double> a, Vec<double> b) {
-  return Vec<double>(_mm256_min_pd(b.v, a.v));
+inline __m256d register_min(__m256d a, __m256d b) {
+  return _mm256_min_pd(b, a);
 }
-RLLOSS_ALWAYS_INLINE Vec<double> max_value(Vec<double> a, Vec<double> b) {
-  return Vec<double>(_mm256_max_pd(b.v, a.v));
+inline __m256d register_max(__m256d a, __m256d b) {
+  return _mm256_max_pd(b, a);
 }
 #endif
 
+template <class T>
+RLLOSS_ALWAYS_INLINE Vec<T> min_value(Vec<T> a, Vec<T> b) {
+  return {register_min(a.lo, b.lo), register_min(a.hi, b.hi)};
+}
+template <class T>
+RLLOSS_ALWAYS_INLINE Vec<T> max_value(Vec<T> a, Vec<T> b) {
+  return {register_max(a.lo, b.lo), register_max(a.hi, b.hi)};
+}
+
+}  // namespace simd_avx512 / simd_avx2
 }  // namespace rlloss::kit

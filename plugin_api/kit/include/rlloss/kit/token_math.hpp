@@ -48,6 +48,15 @@ template <class Math>
 inline constexpr bool kRowLogRatio<Math, std::void_t<decltype(Math::kRowLogRatio)>> =
     Math::kRowLogRatio;
 
+// A Math type that declares `static constexpr bool kVectorToken = true` has a token() that also
+// compiles for the kit's vector type (kit/simd.hpp): the AVX2 and AVX-512 kernels then run it on
+// a register of tokens at a time (kit/cpu_vector_segment.hpp).
+template <class Math, class = void>
+inline constexpr bool kVectorToken = false;
+template <class Math>
+inline constexpr bool kVectorToken<Math, std::void_t<decltype(Math::kVectorToken)>> =
+    Math::kVectorToken;
+
 // token() with the row's log-ratio when the Math takes it.
 template <class Math, class C>
 RLLOSS_ALWAYS_INLINE auto call_token(const typename Math::template Params<C>& params, C log_prob,
