@@ -76,6 +76,7 @@ int train_in_this_process(const CommonOptions& common, const TrainOptions& optio
   if (options.checkpoint_interval) config.checkpoint_interval = *options.checkpoint_interval;
   train::check_train_config(config, dist.world_size);
   dist.timeout_s = config.dist_timeout_s;
+  dist.join_timeout_s = config.dist_join_timeout_s;
   const bool lead = dist.rank == 0;
   if (lead) check_outputs(config);
 

@@ -30,6 +30,19 @@ constexpr Milliseconds kDiagnosisTimeout{3000};
 // How often a rank tells the store it is alive.
 constexpr Milliseconds kHeartbeatInterval{250};
 
+Milliseconds to_milliseconds(double seconds) {
+  return Milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// A wait's length and the setting it comes from, for messages.
+struct Deadline {
+  Milliseconds duration;
+  const char* setting;
+
+  double seconds() const { return static_cast<double>(duration.count()) / 1000; }
+  std::string describe() const;
+};
+
 std::vector<uint8_t> to_bytes(const std::string& text) {
   return std::vector<uint8_t>(text.begin(), text.end());
 }
@@ -50,6 +63,10 @@ std::string seconds_text(double seconds) {
   return text;
 }
 
+std::string Deadline::describe() const {
+  return std::string(setting) + " (" + seconds_text(seconds()) + ")";
+}
+
 class LocalCommunicator : public Communicator {
  public:
   int rank() const override { return 0; }
@@ -64,18 +81,22 @@ class GlooCommunicator : public Communicator {
   explicit GlooCommunicator(const DistOptions& options)
       : rank_(options.rank),
         world_size_(options.world_size),
-        timeout_(static_cast<int64_t>(options.timeout_s * 1000)) {
+        timeout_{to_milliseconds(options.timeout_s), "trainer.dist_timeout_s"},
+        join_timeout_{to_milliseconds(options.join_timeout_s), "trainer.dist_join_timeout_s"} {
+    // Ranks start minutes apart on a cluster (and seconds apart on a loaded machine), so the
+    // rendezvous waits for the join deadline; once every rank is there, the rest waits for the
+    // collective deadline.
     try {
       if (!options.store_dir.empty()) {
         store_ =
             c10::make_intrusive<c10d::FileStore>(options.store_dir + "/store", options.world_size);
-        store_->setTimeout(timeout_);
+        store_->setTimeout(join_timeout_.duration);
       } else {
         c10d::TCPStoreOptions store_options;
         store_options.port = static_cast<uint16_t>(options.master_port);
         store_options.isServer = options.rank == 0;
         store_options.numWorkers = static_cast<size_t>(options.world_size);
-        store_options.timeout = timeout_;
+        store_options.timeout = join_timeout_.duration;
         store_ = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store_options);
       }
     } catch (const std::exception& e) {
@@ -83,12 +104,18 @@ class GlooCommunicator : public Communicator {
                              (options.store_dir.empty()
                                   ? options.master_addr + ":" + std::to_string(options.master_port)
                                   : options.store_dir) +
-                             " within " + seconds_text(options.timeout_s) + ": " + first_line(e));
+                             " within " + join_timeout_.describe() + ": " + first_line(e));
     }
     heartbeat_ = std::thread([this] { beat(); });
     try {
-      collective("joining the process group", [&] {
-        auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout_);
+      collective("joining the process group", join_timeout_, [&] {
+        std::vector<std::string> keys;
+        for (int r = 0; r < world_size_; ++r) keys.push_back(reached_key(r));
+        store_->wait(keys, join_timeout_.duration);
+      });
+      store_->setTimeout(timeout_.duration);
+      collective("connecting the process group", timeout_, [&] {
+        auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout_.duration);
         gloo_options->devices.push_back(
             c10d::ProcessGroupGloo::createDeviceForHostname(options.master_addr));
         group_ =
@@ -108,7 +135,7 @@ class GlooCommunicator : public Communicator {
   void all_reduce_sum(std::vector<torch::Tensor>& tensors) override {
     // One flat buffer: a single collective per call, whatever the number of tensors.
     std::vector<torch::Tensor> flat{flatten(tensors)};
-    collective("all-reduce", [&] { group_->allreduce(flat)->wait(); });
+    collective("all-reduce", timeout_, [&] { group_->allreduce(flat)->wait(); });
     unflatten(flat[0], tensors);
   }
 
@@ -116,16 +143,16 @@ class GlooCommunicator : public Communicator {
     std::vector<torch::Tensor> flat{flatten(tensors)};
     c10d::BroadcastOptions options;
     options.rootRank = 0;
-    collective("broadcast", [&] { group_->broadcast(flat, options)->wait(); });
+    collective("broadcast", timeout_, [&] { group_->broadcast(flat, options)->wait(); });
     unflatten(flat[0], tensors);
   }
 
   void check_same_run(const std::string& description) override {
-    collective("comparing configurations", [&] {
+    collective("comparing configurations", timeout_, [&] {
       store_->set(run_key(rank_), to_bytes(description));
       std::vector<std::string> keys;
       for (int r = 0; r < world_size_; ++r) keys.push_back(run_key(r));
-      store_->wait(keys, timeout_);
+      store_->wait(keys, timeout_.duration);
     });
     const std::string reference = to_text(store_->get(run_key(0)));
     std::vector<std::string> mismatches;
@@ -162,10 +189,10 @@ class GlooCommunicator : public Communicator {
     }
   }
 
-  // Runs one collective step under the deadline; a failure becomes a DistributedError that says
+  // Runs one collective step under `deadline`; a failure becomes a DistributedError that says
   // which ranks had not reached this step.
   template <typename Operation>
-  void collective(const std::string& what, Operation&& operation) {
+  void collective(const std::string& what, const Deadline& deadline, Operation&& operation) {
     ++sequence_;
     const auto start = Clock::now();
     try {
@@ -175,11 +202,12 @@ class GlooCommunicator : public Communicator {
       throw;
     } catch (const std::exception& e) {
       const double waited = std::chrono::duration<double>(Clock::now() - start).count();
-      throw DistributedError(describe_failure(what, waited, first_line(e)));
+      throw DistributedError(describe_failure(what, deadline, waited, first_line(e)));
     }
   }
 
-  std::string describe_failure(const std::string& what, double waited, const std::string& cause) {
+  std::string describe_failure(const std::string& what, const Deadline& deadline, double waited,
+                               const std::string& cause) {
     std::string message = what + " (collective #" + std::to_string(sequence_) +
                           ") failed on rank " + std::to_string(rank_) + " after " +
                           seconds_text(waited) + ": ";
@@ -207,12 +235,10 @@ class GlooCommunicator : public Communicator {
       return message + "the rendezvous store is not answering, so rank 0 is probably gone [" +
              cause + "]";
     }
-    const double deadline_s = static_cast<double>(timeout_.count()) / 1000;
     if (suspects.empty()) {
       message += "every rank reached it and is alive, so a connection failed";
-    } else if (waited >= 0.9 * deadline_s) {
-      message += join(suspects) + " did not complete it within trainer.dist_timeout_s (" +
-                 seconds_text(deadline_s) + ")";
+    } else if (waited >= 0.9 * deadline.seconds()) {
+      message += join(suspects) + " did not complete it within " + deadline.describe();
     } else {
       message += join(suspects) + " failed before the deadline (it may have exited)";
     }
@@ -252,7 +278,8 @@ class GlooCommunicator : public Communicator {
 
   int rank_;
   int world_size_;
-  Milliseconds timeout_;
+  Deadline timeout_;
+  Deadline join_timeout_;
   int64_t sequence_ = 0;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;

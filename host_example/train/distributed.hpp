@@ -5,8 +5,9 @@
 // in a private directory for `--nproc` (nothing listens on the network), a TCPStore at the master's
 // address for `--rank`. Gloo's connections bind to the master address (127.0.0.1 for `--nproc`).
 //
-// Every collective has a deadline (DistOptions::timeout_s). Before each one a rank records in the
-// store that it reached it, so that a failure names the ranks that did not.
+// Every collective has a deadline (DistOptions::timeout_s); the rendezvous, which waits for ranks
+// that may start minutes apart, has its own (join_timeout_s). Before each collective a rank records
+// in the store that it reached it, so that a failure names the ranks that did not.
 #pragma once
 
 #include <torch/torch.h>
@@ -26,6 +27,7 @@ struct DistOptions {
   int master_port = 29500;
   std::string store_dir;  // not empty: rendezvous through a FileStore there instead of TCP
   double timeout_s = 300;
+  double join_timeout_s = 600;
 };
 
 // A collective or the rendezvous failed or timed out; the message names the ranks involved.

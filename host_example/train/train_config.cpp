@@ -94,6 +94,7 @@ TrainConfig read_train_config(const TrainerYaml& yaml) {
   read(yaml, "trainer.checkpoint_dir", c.checkpoint_dir);
   read(yaml, "trainer.checkpoints_to_keep", c.checkpoints_to_keep);
   read(yaml, "trainer.dist_timeout_s", c.dist_timeout_s);
+  read(yaml, "trainer.dist_join_timeout_s", c.dist_join_timeout_s);
   check_train_config(c, 1);
   return c;
 }
@@ -124,6 +125,8 @@ void check_train_config(const TrainConfig& c, int64_t world_size) {
   // Gloo takes milliseconds; a day is far beyond any collective this trainer makes.
   require(c.dist_timeout_s >= 0.001 && c.dist_timeout_s <= 86400,
           "trainer.dist_timeout_s must be in [0.001, 86400] seconds");
+  require(c.dist_join_timeout_s >= 0.001 && c.dist_join_timeout_s <= 86400,
+          "trainer.dist_join_timeout_s must be in [0.001, 86400] seconds");
 }
 
 }  // namespace rlloss::train

@@ -26,6 +26,8 @@
 //   trainer.checkpoint_dir                      where checkpoints go                   checkpoints
 //   trainer.checkpoints_to_keep                 newest checkpoints kept (0: all)           3
 //   trainer.dist_timeout_s                      deadline of every collective, seconds      300
+//   trainer.dist_join_timeout_s                 how long ranks wait for each other to
+//                                               start (the rendezvous), seconds            600
 // The loss comes from actor_rollout_ref.actor.policy_loss.loss_mode through the registry.
 #pragma once
 
@@ -67,6 +69,7 @@ struct TrainConfig {
   std::string checkpoint_dir = "checkpoints";
   int64_t checkpoints_to_keep = 3;
   double dist_timeout_s = 300;
+  double dist_join_timeout_s = 600;
 
   int64_t response_length() const {
     return max_response_length > 0 ? max_response_length : task.max_digits + 1;

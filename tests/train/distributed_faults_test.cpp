@@ -8,6 +8,7 @@
 #include <csignal>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "checkpoint.hpp"
 #include "distributed.hpp"
@@ -24,10 +25,14 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 
-std::vector<std::string> train_arguments(const std::string& yaml,
+fs::path test_config(const std::string& name) {
+  return fs::path(RLLOSS_TEST_TRAIN_DIR) / name;
+}
+
+std::vector<std::string> train_arguments(const fs::path& config,
                                          const std::vector<std::string>& extra) {
   std::vector<std::string> arguments{"--plugin-dir", RLLOSS_TEST_PLUGIN_DIR, "train", "--config",
-                                     std::string(RLLOSS_TEST_TRAIN_DIR) + "/" + yaml};
+                                     config.string()};
   arguments.insert(arguments.end(), extra.begin(), extra.end());
   return arguments;
 }
@@ -39,7 +44,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // Starts a two-process run of tiny_faults.yaml (2 s deadline, endless) and waits for 5 steps.
 std::unique_ptr<HostProcess> start_pair(const ScratchDir& dir) {
   auto process = std::make_unique<HostProcess>(
-      train_arguments("tiny_faults.yaml",
+      train_arguments(test_config("tiny_faults.yaml"),
                       {"--nproc", "2", "--metrics-file", (dir / "m.jsonl").string(),
                        "--checkpoint-dir", (dir / "ckpt").string()}),
       dir / "run");
@@ -87,21 +92,31 @@ TEST(DistributedFaults, AStoppedRankIsNamedWhenTheDeadlinePasses) {
   std::printf("a stopped rank was named after %.2f s (deadline 2 s)\n", detected_s);
 }
 
+// How run_ranks starts the two --rank processes of a run.
+struct RankLaunch {
+  fs::path config = test_config("tiny_faults.yaml");
+  std::vector<std::string> rank0_extra;
+  std::vector<std::string> rank1_extra;
+  bool start_rank1 = true;
+  double rank1_delay_s = 0;  // rank 1 starts this long after rank 0
+};
+
 // Two --rank processes on the loopback, as on two machines; returns their exit codes and stderr.
 std::vector<std::pair<int, std::string>> run_ranks(const ScratchDir& dir,
-                                                   const std::vector<std::string>& rank0_extra,
-                                                   const std::vector<std::string>& rank1_extra,
-                                                   bool start_rank1 = true) {
+                                                   const RankLaunch& launch) {
   const std::string port = std::to_string(20000 + ::getpid() % 20000);
   std::vector<std::unique_ptr<HostProcess>> processes;
-  for (int rank = 0; rank < (start_rank1 ? 2 : 1); ++rank) {
+  for (int rank = 0; rank < (launch.start_rank1 ? 2 : 1); ++rank) {
+    if (rank == 1) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(launch.rank1_delay_s));
+    }
     std::vector<std::string> extra{"--rank",         std::to_string(rank),
                                    "--world-size",   "2",
                                    "--master-port",  port,
                                    "--steps",        "3",
                                    "--metrics-file", ""};
-    for (const auto& a : rank == 0 ? rank0_extra : rank1_extra) extra.push_back(a);
-    processes.push_back(std::make_unique<HostProcess>(train_arguments("tiny_faults.yaml", extra),
+    for (const auto& a : rank == 0 ? launch.rank0_extra : launch.rank1_extra) extra.push_back(a);
+    processes.push_back(std::make_unique<HostProcess>(train_arguments(launch.config, extra),
                                                       dir / ("rank" + std::to_string(rank))));
   }
   std::vector<std::pair<int, std::string>> results;
@@ -114,7 +129,9 @@ std::vector<std::pair<int, std::string>> run_ranks(const ScratchDir& dir,
 
 TEST(DistributedAgreement, RanksWithDifferentConfigurationsRefuseToStart) {
   const ScratchDir dir("rlloss_dist_mismatch_test");
-  const auto results = run_ranks(dir, {}, {"--set", "tau_neg=1.2", "--seed", "4"});
+  RankLaunch launch;
+  launch.rank1_extra = {"--set", "tau_neg=1.2", "--seed", "4"};
+  const auto results = run_ranks(dir, launch);
   for (const auto& [code, err] : results) {
     EXPECT_EQ(code, 1) << err;
     EXPECT_THAT(err, HasSubstr("the ranks resolved different configurations (rank 0's value vs "
@@ -126,17 +143,39 @@ TEST(DistributedAgreement, RanksWithDifferentConfigurationsRefuseToStart) {
 
 TEST(DistributedAgreement, SameConfigurationsTrainTogether) {
   const ScratchDir dir("rlloss_dist_match_test");
-  const auto results = run_ranks(dir, {}, {});
+  const auto results = run_ranks(dir, RankLaunch{});
   for (const auto& [code, err] : results) EXPECT_EQ(code, 0) << err;
 }
 
-TEST(DistributedAgreement, AMissingRankIsNamedAtTheDeadline) {
+// The rendezvous waits for trainer.dist_join_timeout_s (60 s here), not for the 2 s collective
+// deadline: a rank that starts later than that still joins.
+TEST(DistributedAgreement, ALateRankJoinsWithinTheJoinDeadline) {
+  const ScratchDir dir("rlloss_dist_late_test");
+  RankLaunch launch;
+  launch.rank1_delay_s = 6;
+  const auto results = run_ranks(dir, launch);
+  for (const auto& [code, err] : results) EXPECT_EQ(code, 0) << err;
+}
+
+TEST(DistributedAgreement, AMissingRankIsNamedAtTheJoinDeadline) {
   const ScratchDir dir("rlloss_dist_missing_test");
-  const auto results = run_ranks(dir, {}, {}, /*start_rank1=*/false);
+  // tiny_faults.yaml with a 2 s join deadline.
+  std::string yaml = file_text(test_config("tiny_faults.yaml"));
+  const std::string join_key = "dist_join_timeout_s: 60";
+  const size_t at = yaml.find(join_key);
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, join_key.size(), "dist_join_timeout_s: 2");
+  RankLaunch launch;
+  launch.config = dir / "short_join.yaml";
+  std::ofstream(launch.config) << yaml;
+  launch.start_rank1 = false;
+  const auto results = run_ranks(dir, launch);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].first, 1);
+  EXPECT_THAT(results[0].second, HasSubstr("joining the process group (collective #1) failed on "
+                                           "rank 0 after 2"));
   EXPECT_THAT(results[0].second, HasSubstr("rank 1 (never joined) did not complete it within "
-                                           "trainer.dist_timeout_s (2 s)"));
+                                           "trainer.dist_join_timeout_s (2 s)"));
 }
 
 TEST(DistributedFaults, AnInterruptedDataParallelRunResumesBitForBit) {
@@ -148,7 +187,7 @@ TEST(DistributedFaults, AnInterruptedDataParallelRunResumesBitForBit) {
                                    "--save-params",    (dir / (name + ".pt")).string(),
                                    "--checkpoint-dir", (dir / (name + "_ckpt")).string()};
     extra.insert(extra.end(), more.begin(), more.end());
-    return train_arguments("tiny_resume.yaml", extra);
+    return train_arguments(test_config("tiny_resume.yaml"), extra);
   };
   {
     HostProcess whole(arguments("whole", {}), dir / "whole");

@@ -81,14 +81,16 @@ TEST(TrainConfig, ReadsTheFaultToleranceKeys) {
   EXPECT_EQ(defaults.checkpoint_dir, "checkpoints");
   EXPECT_EQ(defaults.checkpoints_to_keep, 3);
   EXPECT_EQ(defaults.dist_timeout_s, 300);
+  EXPECT_EQ(defaults.dist_join_timeout_s, 600);
   EXPECT_TRUE(defaults.log_timing);
   const TrainConfig c = read_train_config(parse_trainer_yaml(
       "trainer: {checkpoint_interval: 5, checkpoint_dir: ck, checkpoints_to_keep: 0, "
-      "dist_timeout_s: 2.5, log_timing: false}"));
+      "dist_timeout_s: 2.5, dist_join_timeout_s: 45, log_timing: false}"));
   EXPECT_EQ(c.checkpoint_interval, 5);
   EXPECT_EQ(c.checkpoint_dir, "ck");
   EXPECT_EQ(c.checkpoints_to_keep, 0);
   EXPECT_EQ(c.dist_timeout_s, 2.5);
+  EXPECT_EQ(c.dist_join_timeout_s, 45);
   EXPECT_FALSE(c.log_timing);
 }
 
@@ -99,6 +101,12 @@ TEST(TrainConfig, RefusesBadFaultToleranceValues) {
       {"trainer: {checkpoints_to_keep: -2}", "trainer.checkpoints_to_keep must be >= 0"},
       {"trainer: {dist_timeout_s: 0}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
       {"trainer: {dist_timeout_s: 1e9}", "trainer.dist_timeout_s must be in [0.001, 86400]"},
+      {"trainer: {dist_join_timeout_s: 0}",
+       "trainer.dist_join_timeout_s must be in [0.001, 86400]"},
+      {"trainer: {dist_join_timeout_s: -5}",
+       "trainer.dist_join_timeout_s must be in [0.001, 86400]"},
+      {"trainer: {dist_join_timeout_s: 1e9}",
+       "trainer.dist_join_timeout_s must be in [0.001, 86400]"},
       // YAML 1.2 booleans only, as for loss arguments.
       {"trainer: {log_timing: yes}",
        "trainer.log_timing = 'yes': a YAML 1.1 boolean spelling, ambiguous between readers"},
