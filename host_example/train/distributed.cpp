@@ -34,15 +34,6 @@ Milliseconds to_milliseconds(double seconds) {
   return Milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
-// A wait's length and the setting it comes from, for messages.
-struct Deadline {
-  Milliseconds duration;
-  const char* setting;
-
-  double seconds() const { return static_cast<double>(duration.count()) / 1000; }
-  std::string describe() const;
-};
-
 std::vector<uint8_t> to_bytes(const std::string& text) {
   return std::vector<uint8_t>(text.begin(), text.end());
 }
@@ -63,9 +54,16 @@ std::string seconds_text(double seconds) {
   return text;
 }
 
-std::string Deadline::describe() const {
-  return std::string(setting) + " (" + seconds_text(seconds()) + ")";
-}
+// A wait's length and the setting it comes from, for messages.
+struct Deadline {
+  Milliseconds duration;
+  const char* setting;
+
+  double seconds() const { return static_cast<double>(duration.count()) / 1000; }
+  std::string describe() const {
+    return std::string(setting) + " (" + seconds_text(seconds()) + ")";
+  }
+};
 
 class LocalCommunicator : public Communicator {
  public:
@@ -108,11 +106,8 @@ class GlooCommunicator : public Communicator {
     }
     heartbeat_ = std::thread([this] { beat(); });
     try {
-      collective("joining the process group", join_timeout_, [&] {
-        std::vector<std::string> keys;
-        for (int r = 0; r < world_size_; ++r) keys.push_back(reached_key(r));
-        store_->wait(keys, join_timeout_.duration);
-      });
+      collective("joining the process group", join_timeout_,
+                 [&] { store_->wait(every_rank(reached_key), join_timeout_.duration); });
       store_->setTimeout(timeout_.duration);
       collective("connecting the process group", timeout_, [&] {
         auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout_.duration);
@@ -150,9 +145,7 @@ class GlooCommunicator : public Communicator {
   void check_same_run(const std::string& description) override {
     collective("comparing configurations", timeout_, [&] {
       store_->set(run_key(rank_), to_bytes(description));
-      std::vector<std::string> keys;
-      for (int r = 0; r < world_size_; ++r) keys.push_back(run_key(r));
-      store_->wait(keys, timeout_.duration);
+      store_->wait(every_rank(run_key), timeout_.duration);
     });
     const std::string reference = to_text(store_->get(run_key(0)));
     std::vector<std::string> mismatches;
@@ -173,6 +166,13 @@ class GlooCommunicator : public Communicator {
   static std::string reached_key(int rank) { return "rlloss/reached/" + std::to_string(rank); }
   static std::string run_key(int rank) { return "rlloss/run/" + std::to_string(rank); }
   static std::string heartbeat_key(int rank) { return "rlloss/alive/" + std::to_string(rank); }
+
+  // key(r) for every rank r.
+  std::vector<std::string> every_rank(std::string (*key)(int)) const {
+    std::vector<std::string> keys;
+    for (int r = 0; r < world_size_; ++r) keys.push_back(key(r));
+    return keys;
+  }
 
   static torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
     std::vector<torch::Tensor> parts;
@@ -246,11 +246,10 @@ class GlooCommunicator : public Communicator {
   }
 
   // Each rank's counter under key(rank) in the store; -1 where a rank has none.
-  template <typename Key>
-  std::vector<int64_t> read_counters(Key key) {
-    std::vector<int64_t> counters(static_cast<size_t>(world_size_), -1);
-    for (int r = 0; r < world_size_; ++r) {
-      if (store_->check({key(r)})) counters[r] = std::stoll(to_text(store_->get(key(r))));
+  std::vector<int64_t> read_counters(std::string (*key)(int)) {
+    std::vector<int64_t> counters;
+    for (const std::string& k : every_rank(key)) {
+      counters.push_back(store_->check({k}) ? std::stoll(to_text(store_->get(k))) : -1);
     }
     return counters;
   }

@@ -63,6 +63,11 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw RegistryError("train config: " + message);
 }
 
+// Gloo takes milliseconds; a day is far beyond any wait this trainer makes.
+void require_seconds(double seconds, const std::string& key) {
+  require(seconds >= 0.001 && seconds <= 86400, key + " must be in [0.001, 86400] seconds");
+}
+
 }  // namespace
 
 TrainConfig read_train_config(const TrainerYaml& yaml) {
@@ -122,11 +127,8 @@ void check_train_config(const TrainConfig& c, int64_t world_size) {
   require(c.checkpoint_interval >= 0, "trainer.checkpoint_interval must be >= 0");
   require(!c.checkpoint_dir.empty(), "trainer.checkpoint_dir must not be empty");
   require(c.checkpoints_to_keep >= 0, "trainer.checkpoints_to_keep must be >= 0");
-  // Gloo takes milliseconds; a day is far beyond any collective this trainer makes.
-  require(c.dist_timeout_s >= 0.001 && c.dist_timeout_s <= 86400,
-          "trainer.dist_timeout_s must be in [0.001, 86400] seconds");
-  require(c.dist_join_timeout_s >= 0.001 && c.dist_join_timeout_s <= 86400,
-          "trainer.dist_join_timeout_s must be in [0.001, 86400] seconds");
+  require_seconds(c.dist_timeout_s, "trainer.dist_timeout_s");
+  require_seconds(c.dist_join_timeout_s, "trainer.dist_join_timeout_s");
 }
 
 }  // namespace rlloss::train
