@@ -19,7 +19,7 @@
 
 namespace rlloss::cispo {
 
-struct CispoMath {
+struct CispoMath : kit::StartsWithImportanceRatio {
   static constexpr const char* kName = "cispo";
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
@@ -56,14 +56,17 @@ struct CispoMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
-  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  // finish() is written with kit::select and auto masks, so the CPU pass also runs it on vectors;
+  // start(), the importance ratio, comes from the base, and the vector loop runs it one step ahead.
   static constexpr bool kVectorToken = true;
 
   template <class C>
-  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage) {
-    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
-    (void)passes;  // the weight is detached: no gradient flows through the ratio or its clamp
+  static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
+                                              const kit::RatioStart<C>& started) {
+    // Copies, which GCC keeps in registers (see kit::ImportanceRatio). The ratio's clamp is
+    // ignored: the weight is detached, so no gradient flows through the ratio or its clamp.
+    const C log_ratio = started.log_ratio, ratio = started.ratio, log_prob = started.log_prob,
+            advantage = started.advantage;
     const C weight = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
     Token<C> t;
     t.loss = -weight * advantage * log_prob;

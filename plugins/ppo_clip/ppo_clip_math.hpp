@@ -12,7 +12,7 @@
 
 namespace rlloss::ppo_clip {
 
-struct PpoClipMath {
+struct PpoClipMath : kit::StartsWithImportanceRatio {
   static constexpr const char* kName = "ppo_clip";
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
@@ -51,15 +51,18 @@ struct PpoClipMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
-  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  // finish() is written with kit::select and auto masks, so the CPU pass also runs it on vectors;
+  // start(), the importance ratio, comes from the base, and the vector loop runs it one step ahead.
   static constexpr bool kVectorToken = true;
 
   // l1 = -A r, l2 = -A clip(r, 1 - low, 1 + high), l = max(l1, l2); for A < 0 also
   // l = min(l, -A c). The gradient follows the branch autograd takes.
   template <class C>
-  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage) {
-    const auto [log_ratio, ratio, passes] = kit::importance_ratio(log_prob, old_log_prob);
+  static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
+                                              const kit::RatioStart<C>& started) {
+    // Copies, which GCC keeps in registers (see kit::ImportanceRatio).
+    const C log_ratio = started.log_ratio, ratio = started.ratio, passes = started.passes,
+            advantage = started.advantage;
     const C clipped_ratio = kit::max_value(kit::min_value(ratio, p.ratio_high), p.ratio_low);
     const C unclipped_loss = -advantage * ratio;
     const C clipped_loss = -advantage * clipped_ratio;

@@ -6,7 +6,9 @@
 // warning(const Args&), token<C>() (loss, d loss / d log_prob and metric terms of one unmasked
 // token) and finalize() (metric values from the summed terms and the masked-token count), and
 // optionally kVectorToken: token() also compiles for the kit's vector type (kit/simd.hpp), so the
-// AVX2 and AVX-512 kernels run it on a register of tokens at a time.
+// AVX2 and AVX-512 kernels run it on a register of tokens at a time. Here token() is written in
+// two stages, start() and finish() (kTwoStageToken, kit/token_math.hpp), which the vector loop
+// runs as a software pipeline.
 //
 // importance_sampling_level (TRL's GRPOConfig.importance_sampling_level for loss_type "sapo",
 // huggingface/trl grpo_trainer.py): "token" gates each token's ratio; "sequence" gates the
@@ -112,17 +114,30 @@ struct SapoMath {
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
-  // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
+  // start() and finish() are written with kit::select and auto masks, so the CPU pass also runs
+  // them on vectors; as two stages, the vector loop runs start() one step ahead (token_math.hpp).
   static constexpr bool kVectorToken = true;
+  static constexpr bool kTwoStageToken = true;
+
+  // The importance ratio, of the token or, at sequence level, of its row.
+  template <class C>
+  static RLLOSS_ALWAYS_INLINE kit::RatioStart<C> start(const Params<C>& p, C log_prob,
+                                                       C old_log_prob, C advantage,
+                                                       C row_log_ratio) {
+    const auto [log_ratio, ratio, passes] = kit::ratio_from_log(
+        kit::select(p.sequence != C(0), row_log_ratio, log_prob - old_log_prob));
+    return {log_ratio, ratio, passes, log_prob, advantage};
+  }
 
   // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
   // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp). At sequence level r
   // is the sequence ratio of the token's row.
   template <class C>
-  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage, C row_log_ratio) {
-    const auto [log_ratio, ratio, passes] = kit::ratio_from_log(
-        kit::select(p.sequence != C(0), row_log_ratio, log_prob - old_log_prob));
+  static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
+                                              const kit::RatioStart<C>& started) {
+    // Copies, which GCC keeps in registers (see kit::ImportanceRatio).
+    const C log_ratio = started.log_ratio, ratio = started.ratio, passes = started.passes,
+            advantage = started.advantage;
     const auto positive = advantage > C(0);
     const auto negative = advantage < C(0);
     const C tau = kit::select(positive, p.tau_pos, p.tau_neg);

@@ -88,10 +88,12 @@ class VectorPass : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(VectorPass, ContiguousAndStridedCallsAgree) {
   const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
-  // Rows of 1, 15, 16, 17, 31, 32, 33 and 301 tokens (a step of the vector loop is 8 to 32
-  // tokens); 40 x 1000 spans three 16384-token chunks, whose boundaries fall inside rows.
-  const std::vector<std::pair<int64_t, int64_t>> shapes = {
-      {3, 1}, {4, 15}, {5, 16}, {3, 17}, {2, 31}, {2, 32}, {2, 33}, {2, 301}, {40, 1000}};
+  // Rows of 1, 15, 16, 17, 31, 32, 33, 64, 65, 97 and 301 tokens (a step of the vector loop is
+  // 8 to 32 tokens; a two-stage Math's pipeline starts at one step and runs its loop from two);
+  // 40 x 1000 spans three 16384-token chunks, whose boundaries fall inside rows.
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{3, 1},  {4, 15}, {5, 16},  {3, 17},
+                                                           {2, 31}, {2, 32}, {2, 33},  {2, 64},
+                                                           {2, 65}, {2, 97}, {2, 301}, {40, 1000}};
   const std::vector<torch::Dtype> mask_dtypes = {torch::kBool, torch::kUInt8, torch::kFloat32,
                                                  torch::kFloat64};
   int64_t seed = 100;

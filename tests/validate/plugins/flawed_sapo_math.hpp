@@ -11,9 +11,9 @@ struct BadGradMath : sapo::SapoMath {
   static constexpr const char* kDescription = "SAPO with a gradient 1.5x too large (test plugin)";
 
   template <class C>
-  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage, C row_log_ratio) {
-    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage, row_log_ratio);
+  static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
+                                              const kit::RatioStart<C>& started) {
+    Token<C> t = SapoMath::finish<C>(p, started);
     t.dloss *= C(1.5);
     return t;
   }
@@ -25,9 +25,9 @@ struct ImpostorSapoMath : sapo::SapoMath {
   static constexpr const char* kDescription = "SAPO scaled by 1.01 (test plugin)";
 
   template <class C>
-  static RLLOSS_ALWAYS_INLINE Token<C> token(const Params<C>& p, C log_prob, C old_log_prob,
-                                             C advantage, C row_log_ratio) {
-    Token<C> t = SapoMath::token<C>(p, log_prob, old_log_prob, advantage, row_log_ratio);
+  static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
+                                              const kit::RatioStart<C>& started) {
+    Token<C> t = SapoMath::finish<C>(p, started);
     t.loss *= C(1.01);
     t.dloss *= C(1.01);
     return t;

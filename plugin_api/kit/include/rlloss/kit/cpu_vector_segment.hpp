@@ -4,7 +4,10 @@
 // terms kept in registers. The staged loop of cpu_fused_pass.hpp (run_segment) writes every value
 // of every token to a block buffer and reads it back to sum it; this one does neither. Its lanes
 // are one register wide (16 floats on AVX-512, 8 on AVX2), the staged loop's 16: the two agree
-// to rounding, and each is the same at any thread count.
+// to rounding, and each is the same at any thread count. A two-stage Math (kTwoStageToken,
+// token_math.hpp) runs as a software pipeline, start() one step ahead of finish(): the same
+// operations, so the same values, in an order the core overlaps better (256K float32 tokens, one
+// Zen 5 core, the kernel alone: sapo 1.18-1.26x, ppo_clip 1.15-1.21x, cispo 1.04-1.16x faster).
 #pragma once
 
 #ifndef RLLOSS_CPU_ISA
@@ -34,6 +37,14 @@ struct TokenGroup {
   T* grad;
 };
 
+// The step of segment `s` that starts at token j.
+template <class T, class M, bool kIsWeights>
+RLLOSS_ALWAYS_INLINE TokenGroup<T, M> token_group(const Segment<T, M>& s, int64_t j) {
+  return {s.log_prob + j,   s.old_log_prob + j,
+          s.advantages + j, kIsWeights ? s.is_weights + j : nullptr,
+          s.mask + j,       s.grad + j};
+}
+
 // Token j of a segment sums into lane j % kRegisterLanes<T>, in token order: one register per
 // value, so that sapo's ten sums stay in registers on AVX2 too (16 ymm registers).
 template <class T>
@@ -58,21 +69,58 @@ RLLOSS_ALWAYS_INLINE void unrolled(F f) {
   unrolled(f, std::make_integer_sequence<int, N>());
 }
 
-// One step: its gradient, and the weighted loss and the terms of each unmasked token added to
-// its lanes.
+// A step's outputs from its token values: the gradient, and the weighted loss and the terms of
+// each unmasked token added to its lanes.
+template <class Math, class T, class M, bool kIsWeights, class Token>
+RLLOSS_ALWAYS_INLINE void store_step(const Token& token, Vec<T> weight, const TokenGroup<T, M>& g,
+                                     LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
+  using V = Vec<T>;
+  const VecMask<T> on = load_mask<T>(g.mask);
+  const V is_weight = kIsWeights ? V::load(g.is_weights) : V(1);
+  select(on, token.dloss * is_weight * weight, V(0)).store(g.grad);
+  add_unmasked(on, token.loss * is_weight, lanes[0]);
+  unrolled<Math::kNumTerms>([&](auto t) { add_unmasked(on, token.terms[t], lanes[1 + t]); });
+}
+
+// One step, its token math and its outputs.
 template <class Math, class T, class M, bool kIsWeights>
 RLLOSS_ALWAYS_INLINE void vector_step(const typename Math::template Params<Vec<T>>& params,
                                       Vec<T> row_log_ratio, Vec<T> weight,
                                       const TokenGroup<T, M>& g,
                                       LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
   using V = Vec<T>;
-  const VecMask<T> on = load_mask<T>(g.mask);
   const auto token = call_token<Math, V>(params, V::load(g.log_prob), V::load(g.old_log_prob),
                                          V::load(g.advantages), row_log_ratio);
-  const V is_weight = kIsWeights ? V::load(g.is_weights) : V(1);
-  select(on, token.dloss * is_weight * weight, V(0)).store(g.grad);
-  add_unmasked(on, token.loss * is_weight, lanes[0]);
-  unrolled<Math::kNumTerms>([&](auto t) { add_unmasked(on, token.terms[t], lanes[1 + t]); });
+  store_step<Math, T, M, kIsWeights>(token, weight, g, lanes);
+}
+
+// The whole steps of a segment, as a software pipeline for a two-stage Math (token_math.hpp):
+// each iteration runs start() of the next step and finish() of this one, two independent
+// dependency chains the core overlaps. Returns the tokens done.
+template <class Math, class T, class M, bool kIsWeights>
+RLLOSS_ALWAYS_INLINE int64_t pipelined_steps(const typename Math::template Params<Vec<T>>& params,
+                                             const Segment<T, M>& s, Vec<T> row_log_ratio,
+                                             Vec<T> weight, int64_t n,
+                                             LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
+  using V = Vec<T>;
+  constexpr int kStep = V::kLanes;
+  if (n < kStep) return 0;
+  const auto start = [&](int64_t j) {
+    return call_start<Math, V>(params, V::load(s.log_prob + j), V::load(s.old_log_prob + j),
+                               V::load(s.advantages + j), row_log_ratio);
+  };
+  const auto group = [&](int64_t j) { return token_group<T, M, kIsWeights>(s, j); };
+  auto started = start(0);
+  int64_t j = 0;
+  for (; j + 2 * kStep <= n; j += kStep) {
+    const auto next = start(j + kStep);
+    store_step<Math, T, M, kIsWeights>(Math::template finish<V>(params, started), weight, group(j),
+                                       lanes);
+    started = next;
+  }
+  store_step<Math, T, M, kIsWeights>(Math::template finish<V>(params, started), weight, group(j),
+                                     lanes);
+  return j + kStep;
 }
 
 template <class Math, class T, class M, bool kIsWeights>
@@ -86,11 +134,12 @@ void run_vector_segment(const typename Math::template Params<Vec<T>>& params, co
   const V weight(static_cast<T>(c.row_weights[b]));
   LaneSums<T> lanes[kValues] = {};
   int64_t j = 0;
+  if constexpr (kTwoStageToken<Math>) {
+    j = pipelined_steps<Math, T, M, kIsWeights>(params, s, row_log_ratio, weight, n, lanes);
+  }
   for (; j + kStep <= n; j += kStep) {
-    const TokenGroup<T, M> g{s.log_prob + j,   s.old_log_prob + j,
-                             s.advantages + j, kIsWeights ? s.is_weights + j : nullptr,
-                             s.mask + j,       s.grad + j};
-    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes);
+    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight,
+                                        token_group<T, M, kIsWeights>(s, j), lanes);
   }
   if (j < n) {
     // The last tokens, fewer than a step: copied into zero-padded buffers whose extra slots are

@@ -68,6 +68,27 @@ RLLOSS_ALWAYS_INLINE ImportanceRatio<C> importance_ratio(C log_prob, C old_log_p
   return ratio_from_log(log_prob - old_log_prob);
 }
 
+// What the first stage of a two-stage Math (below) hands to the second when that stage is the
+// importance ratio: the ratio and the token's own inputs that the rest of the math needs.
+template <class C>
+struct RatioStart {
+  C log_ratio, ratio, passes;  // as in ImportanceRatio
+  C log_prob, advantage;
+};
+
+// A base for a token-level Math whose first stage is its importance ratio (ppo_clip, cispo): it
+// then writes only finish(const Params<C>&, const RatioStart<C>&).
+struct StartsWithImportanceRatio {
+  static constexpr bool kTwoStageToken = true;
+
+  template <class C, class Params>
+  static RLLOSS_ALWAYS_INLINE RatioStart<C> start(const Params&, C log_prob, C old_log_prob,
+                                                  C advantage) {
+    const auto [log_ratio, ratio, passes] = importance_ratio(log_prob, old_log_prob);
+    return {log_ratio, ratio, passes, log_prob, advantage};
+  }
+};
+
 // Sequence-level losses. A Math type that declares `static constexpr bool kRowLogRatio = true`
 // gets its row's sequence log-ratio as token()'s fifth argument: the masked mean over the row of
 // log_prob - old_log_prob (unclamped, in double; 0 for a row with no token), which the kit's row
@@ -89,11 +110,43 @@ template <class Math>
 inline constexpr bool kVectorToken<Math, std::void_t<decltype(Math::kVectorToken)>> =
     Math::kVectorToken;
 
-// token() with the row's log-ratio when the Math takes it.
+// A Math type may write its token math in two stages instead of one token():
+//   template <class C> struct Start;  // what the first stage hands to the second
+//   template <class C> static Start<C> start(const Params<C>&, C log_prob, C old_log_prob,
+//                                            C advantage[, C row_log_ratio]);
+//   template <class C> static Token<C> finish(const Params<C>&, const Start<C>&);
+// with `static constexpr bool kTwoStageToken = true`. Everywhere but the vector loop the two run
+// back to back, as one token(). The vector loop runs start() one step ahead of finish(), so that
+// the core works on two steps' dependency chains at once (a software pipeline): put the long
+// chain that needs only the inputs (the importance ratio's exp) in start(). The values are the
+// same as when the two run back to back.
+template <class Math, class = void>
+inline constexpr bool kTwoStageToken = false;
+template <class Math>
+inline constexpr bool kTwoStageToken<Math, std::void_t<decltype(Math::kTwoStageToken)>> =
+    Math::kTwoStageToken;
+
+// start() with the row's log-ratio when the Math takes it.
+template <class Math, class C>
+RLLOSS_ALWAYS_INLINE auto call_start(const typename Math::template Params<C>& params, C log_prob,
+                                     C old_log_prob, C advantage, C row_log_ratio) {
+  if constexpr (kRowLogRatio<Math>) {
+    return Math::template start<C>(params, log_prob, old_log_prob, advantage, row_log_ratio);
+  } else {
+    (void)row_log_ratio;
+    return Math::template start<C>(params, log_prob, old_log_prob, advantage);
+  }
+}
+
+// One token's loss, gradient and terms: token(), or the two stages back to back; with the row's
+// log-ratio when the Math takes it.
 template <class Math, class C>
 RLLOSS_ALWAYS_INLINE auto call_token(const typename Math::template Params<C>& params, C log_prob,
                                      C old_log_prob, C advantage, C row_log_ratio) {
-  if constexpr (kRowLogRatio<Math>) {
+  if constexpr (kTwoStageToken<Math>) {
+    return Math::template finish<C>(
+        params, call_start<Math, C>(params, log_prob, old_log_prob, advantage, row_log_ratio));
+  } else if constexpr (kRowLogRatio<Math>) {
     return Math::template token<C>(params, log_prob, old_log_prob, advantage, row_log_ratio);
   } else {
     (void)row_log_ratio;
