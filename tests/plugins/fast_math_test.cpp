@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <rlloss/kit/fast_math.hpp>
 #include <vector>
@@ -46,6 +48,34 @@ void expect_exp_within(double max_ulps, int points) {
 
 TEST(FastExp, FloatWithinTwoUlpOverItsRange) {
   expect_exp_within<float>(2.0, 400000);
+}
+
+// The float polynomial is our own minimax fit (scripts/fit_exp_polynomial.py); Cephes' degree-7
+// form reaches 1.02 ulp on every float of the range, the degree-6 fit 1.06, and a degree-5 fit
+// 2.02. Every 64th float from kExpMin to kExpMax, 35 million arguments, in both signs.
+TEST(FastExp, FloatWithinOneAndAHalfUlpOnEvery64thFloatOfItsRange) {
+  const auto bits = [](float x) {
+    uint32_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+  };
+  double worst = 0;
+  float worst_x = 0;
+  int64_t checked = 0;
+  for (const float end : {kExpMin<float>, kExpMax<float>}) {
+    for (uint32_t b = bits(std::copysign(0.0f, end)); b <= bits(end); b += 64) {
+      float x;
+      std::memcpy(&x, &b, sizeof x);
+      const double error = ulps(fast_exp_in_range(x), std::exp(static_cast<double>(x)));
+      ++checked;
+      if (error > worst) {
+        worst = error;
+        worst_x = x;
+      }
+    }
+  }
+  EXPECT_GT(checked, 30'000'000);
+  EXPECT_LE(worst, 1.5) << "at x = " << worst_x;
 }
 
 TEST(FastExp, DoubleWithinTwoUlpOverItsRange) {
