@@ -77,6 +77,33 @@ TEST_P(BadInput, FloatMaskWithAHalf) {
               HasSubstr("response_mask holds 0.5 at [2, 1]; a mask must hold only 0 and 1"));
 }
 
+// Contiguous byte masks are summed 16 bytes at a time: a bad byte is found in the 16-byte blocks
+// and in the tail after them, whatever its bits (3 has the low bit of a 1 set, 255 every bit).
+TEST_P(BadInput, ByteMaskHoldingANonBinaryValueInALongRow) {
+  struct Case {
+    int64_t row, col;
+    int value;
+  };
+  for (const Case bad : {Case{1, 5, 2}, Case{2, 37, 3}, Case{0, 16, 255}, Case{2, 39, 2}}) {
+    for (const torch::Dtype dtype : {torch::kUInt8, torch::kBool}) {
+      BatchSpec spec;
+      spec.rows = 3;
+      spec.cols = 40;
+      spec.mask = MaskKind::full;
+      LossInputs inputs = random_batch(spec);
+      inputs.response_mask = torch::ones({3, 40}, torch::TensorOptions().dtype(torch::kUInt8));
+      inputs.response_mask[bad.row][bad.col] = bad.value;
+      // A bool tensor holding a byte other than 0 or 1 comes from a reinterpreting view.
+      if (dtype == torch::kBool) inputs.response_mask = inputs.response_mask.view(torch::kBool);
+      SCOPED_TRACE(::testing::Message() << "dtype " << dtype << " value " << bad.value);
+      EXPECT_THAT(error_for(inputs),
+                  HasSubstr("response_mask holds " + std::to_string(bad.value) + " at [" +
+                            std::to_string(bad.row) + ", " + std::to_string(bad.col) +
+                            "]; a mask must hold only 0 and 1"));
+    }
+  }
+}
+
 TEST_P(BadInput, IntegerMask) {
   LossInputs inputs = good();
   inputs.response_mask = inputs.response_mask.to(torch::kInt64);
