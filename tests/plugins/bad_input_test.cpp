@@ -89,7 +89,6 @@ TEST_P(BadInput, ByteMaskHoldingANonBinaryValueInALongRow) {
       BatchSpec spec;
       spec.rows = 3;
       spec.cols = 40;
-      spec.mask = MaskKind::full;
       LossInputs inputs = random_batch(spec);
       inputs.response_mask = torch::ones({3, 40}, torch::TensorOptions().dtype(torch::kUInt8));
       inputs.response_mask[bad.row][bad.col] = bad.value;

@@ -47,11 +47,15 @@ inline bool sum_binary_bytes(const uint8_t* bytes, int64_t n, int64_t* sum) {
   return (seen & ~1u) == 0;
 }
 
-// The nonzero values among n strided mask values, and whether every one is 0 or 1. Blocks with
-// 32-bit counters and no short-circuit: this loop vectorises (it reads the whole mask once more
-// before the fused pass, so a scalar loop here costs a quarter of the call).
+// The nonzero values among n strided mask values, and whether every one is 0 or 1. Contiguous
+// bytes take sum_binary_bytes; the rest, blocks with 32-bit counters and no short-circuit: this
+// loop vectorises (it reads the whole mask once more before the fused pass, so a scalar loop here
+// costs a quarter of the call).
 template <class M>
 bool count_binary_values(const M* values, int64_t stride, int64_t n, int64_t* count) {
+  if constexpr (std::is_same_v<M, uint8_t>) {
+    if (stride == 1) return sum_binary_bytes(values, n, count);
+  }
   constexpr int64_t kBlock = int64_t{1} << 20;  // the counters cannot overflow
   int64_t total = 0;
   bool binary = true;
@@ -81,14 +85,7 @@ void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, 
   }
   for (int64_t b = 0; b < rows; ++b) {
     const M* row = reinterpret_cast<const M*>(mask.data) + b * mask.row_stride;
-    bool binary;
-    if constexpr (std::is_same_v<M, uint8_t>) {
-      binary = mask.col_stride == 1 ? sum_binary_bytes(row, cols, &lengths[b])
-                                    : count_binary_values(row, mask.col_stride, cols, &lengths[b]);
-    } else {
-      binary = count_binary_values(row, mask.col_stride, cols, &lengths[b]);
-    }
-    if (!binary) {
+    if (!count_binary_values(row, mask.col_stride, cols, &lengths[b])) {
       for (int64_t t = 0; t < cols; ++t) {
         const double value = static_cast<double>(row[t * mask.col_stride]);
         if (!(value == 0 || value == 1)) {
