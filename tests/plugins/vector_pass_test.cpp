@@ -6,7 +6,8 @@
 // vector loop into lane j % (one register's lanes), so they agree to rounding, not bit for bit.
 // The shapes put whole and partial steps (8 to 32 tokens) at row ends and chunk boundaries (the
 // vector loop copies a row's last tokens into padded buffers), and masked slots hold NaN and inf,
-// which neither loop may read into a result. Run under each RLLOSS_CPU_ISA
+// which neither loop may read into a result. Large calls, whose gradient the vector loop streams
+// past the caches, are checked the same way. Run under each RLLOSS_CPU_ISA
 // (tests/plugins/CMakeLists).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -133,6 +134,51 @@ TEST_P(VectorPass, ContiguousAndStridedCallsAgree) {
         }
       }
     }
+  }
+}
+
+// From 8 MiB of gradient on, the vector loop writes the gradient with non-temporal stores
+// (kStreamGradBytes, kit/cpu_fused_pass.hpp), in the segments whose gradient starts on a register
+// boundary. 32773-token rows (odd) make most row starts unaligned and the segments that start at
+// a chunk boundary aligned, so one call runs both stores; it must still agree with the staged loop.
+TEST_P(VectorPass, LargeCallsThatStreamTheGradientAgree) {
+  const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
+  constexpr int64_t kCols = 32773;
+  struct Large {
+    torch::Dtype dtype;
+    int64_t rows;  // 8.4 MB of gradient either way, just over the 8 MiB threshold
+    bool with_weights;
+  };
+  int64_t seed = 900;
+  for (const Large large : {Large{torch::kFloat32, 64, false}, Large{torch::kFloat32, 64, true},
+                            Large{torch::kFloat64, 32, false}}) {
+    BatchSpec spec;
+    spec.rows = large.rows;
+    spec.cols = kCols;
+    spec.dtype = large.dtype;
+    spec.mask_dtype = torch::kUInt8;
+    spec.mask = MaskKind::random_holes;
+    spec.with_weights = large.with_weights;
+    spec.log_ratio_std = 2.0;
+    spec.seed = ++seed;
+    LossInputs contiguous = random_batch(spec);
+    poison_masked_slots(contiguous);
+    const torch::Tensor grad = torch::full_like(contiguous.log_prob, 7.0);
+    ASSERT_GE(grad.numel() * grad.element_size(), int64_t{8} << 20);
+    SCOPED_TRACE(::testing::Message()
+                 << GetParam().loss_mode << " " << toString(large.dtype)
+                 << (large.with_weights ? " IS weights " : " ") << large.rows << "x" << kCols);
+
+    const CallResult vector = call(*loss, contiguous, grad);
+    const CallResult staged = call(*loss, strided(contiguous),
+                                   as_strided_layout(torch::zeros_like(contiguous.log_prob), 2));
+    EXPECT_TRUE(torch::isfinite(vector.grad).all().item<bool>());
+    const double tolerance = large.dtype == torch::kFloat64 ? 1e-12 : 1e-5;
+    EXPECT_TRUE(all_close(vector.grad, staged.grad, tolerance, max_abs(staged.grad)));
+    EXPECT_TRUE(
+        all_close(vector.loss, staged.loss, tolerance, 1.0 + std::abs(staged.loss.item<double>())));
+    EXPECT_TRUE(
+        all_close(vector.metrics, staged.metrics, tolerance, 1.0 + max_abs(staged.metrics)));
   }
 }
 

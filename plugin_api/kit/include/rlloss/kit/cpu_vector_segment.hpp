@@ -100,21 +100,26 @@ RLLOSS_ALWAYS_INLINE void prefetch_inputs(const Segment<T, M>& s, int64_t j) {
   prefetch_ahead<kMaskBytes>(s.mask, j);
 }
 
-// A step's outputs from its token values: the gradient, and the weighted loss and the terms of
-// each unmasked token added to its lanes.
-template <class Math, class T, class M, bool kIsWeights, class Token>
+// A step's outputs from its token values: the gradient (streamed with kStream, stored otherwise),
+// and the weighted loss and the terms of each unmasked token added to its lanes.
+template <class Math, class T, class M, bool kIsWeights, bool kStream, class Token>
 RLLOSS_ALWAYS_INLINE void store_step(const Token& token, Vec<T> weight, const TokenGroup<T, M>& g,
                                      LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
   using V = Vec<T>;
   const VecMask<T> on = load_mask<T>(g.mask);
   const V is_weight = kIsWeights ? V::load(g.is_weights) : V(1);
-  select(on, token.dloss * is_weight * weight, V(0)).store(g.grad);
+  const V grad = select(on, token.dloss * is_weight * weight, V(0));
+  if constexpr (kStream) {
+    grad.stream(g.grad);
+  } else {
+    grad.store(g.grad);
+  }
   add_unmasked(on, token.loss * is_weight, lanes[0]);
   unrolled<Math::kNumTerms>([&](auto t) { add_unmasked(on, token.terms[t], lanes[1 + t]); });
 }
 
 // One step, its token math and its outputs.
-template <class Math, class T, class M, bool kIsWeights>
+template <class Math, class T, class M, bool kIsWeights, bool kStream>
 RLLOSS_ALWAYS_INLINE void vector_step(const typename Math::template Params<Vec<T>>& params,
                                       Vec<T> row_log_ratio, Vec<T> weight,
                                       const TokenGroup<T, M>& g,
@@ -122,13 +127,13 @@ RLLOSS_ALWAYS_INLINE void vector_step(const typename Math::template Params<Vec<T
   using V = Vec<T>;
   const auto token = call_token<Math, V>(params, V::load(g.log_prob), V::load(g.old_log_prob),
                                          V::load(g.advantages), row_log_ratio);
-  store_step<Math, T, M, kIsWeights>(token, weight, g, lanes);
+  store_step<Math, T, M, kIsWeights, kStream>(token, weight, g, lanes);
 }
 
 // The whole steps of a segment, as a software pipeline for a two-stage Math (token_math.hpp):
 // each iteration runs start() of the next step and finish() of this one, two independent
 // dependency chains the core overlaps. Returns the tokens done.
-template <class Math, class T, class M, bool kIsWeights>
+template <class Math, class T, class M, bool kIsWeights, bool kStream>
 RLLOSS_ALWAYS_INLINE int64_t pipelined_steps(const typename Math::template Params<Vec<T>>& params,
                                              const Segment<T, M>& s, Vec<T> row_log_ratio,
                                              Vec<T> weight, int64_t n,
@@ -146,18 +151,39 @@ RLLOSS_ALWAYS_INLINE int64_t pipelined_steps(const typename Math::template Param
   for (; j + 2 * kStep <= n; j += kStep) {
     prefetch_inputs<T, M, kIsWeights>(s, j);
     const auto next = start(j + kStep);
-    store_step<Math, T, M, kIsWeights>(Math::template finish<V>(params, started), weight, group(j),
-                                       lanes);
+    store_step<Math, T, M, kIsWeights, kStream>(Math::template finish<V>(params, started), weight,
+                                                group(j), lanes);
     started = next;
   }
-  store_step<Math, T, M, kIsWeights>(Math::template finish<V>(params, started), weight, group(j),
-                                     lanes);
+  store_step<Math, T, M, kIsWeights, kStream>(Math::template finish<V>(params, started), weight,
+                                              group(j), lanes);
   return j + kStep;
 }
 
+// Every whole step of a segment; returns the tokens done.
+template <class Math, class T, class M, bool kIsWeights, bool kStream>
+int64_t whole_steps(const typename Math::template Params<Vec<T>>& params, const Segment<T, M>& s,
+                    Vec<T> row_log_ratio, Vec<T> weight, int64_t n,
+                    LaneSums<T> (&lanes)[1 + Math::kNumTerms]) {
+  constexpr int kStep = Vec<T>::kLanes;
+  int64_t j = 0;
+  if constexpr (kTwoStageToken<Math>) {
+    j = pipelined_steps<Math, T, M, kIsWeights, kStream>(params, s, row_log_ratio, weight, n,
+                                                         lanes);
+  }
+  for (; j + kStep <= n; j += kStep) {
+    prefetch_inputs<T, M, kIsWeights>(s, j);
+    vector_step<Math, T, M, kIsWeights, kStream>(params, row_log_ratio, weight,
+                                                 token_group<T, M, kIsWeights>(s, j), lanes);
+  }
+  return j;
+}
+
+// `stream_grad`: write the gradient with non-temporal stores (Vec::stream), where the segment's
+// gradient starts on a register boundary (each step then stays on one).
 template <class Math, class T, class M, bool kIsWeights>
 void run_vector_segment(const typename Math::template Params<Vec<T>>& params, const CpuCall& c,
-                        int64_t b, int64_t t0, int64_t n, double* sums) {
+                        int64_t b, int64_t t0, int64_t n, bool stream_grad, double* sums) {
   using V = Vec<T>;
   constexpr int kValues = 1 + Math::kNumTerms;
   constexpr int kStep = V::kLanes;
@@ -165,15 +191,12 @@ void run_vector_segment(const typename Math::template Params<Vec<T>>& params, co
   const V row_log_ratio(s.row_log_ratio);
   const V weight(static_cast<T>(c.row_weights[b]));
   LaneSums<T> lanes[kValues] = {};
-  int64_t j = 0;
-  if constexpr (kTwoStageToken<Math>) {
-    j = pipelined_steps<Math, T, M, kIsWeights>(params, s, row_log_ratio, weight, n, lanes);
-  }
-  for (; j + kStep <= n; j += kStep) {
-    prefetch_inputs<T, M, kIsWeights>(s, j);
-    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight,
-                                        token_group<T, M, kIsWeights>(s, j), lanes);
-  }
+  const bool stream = stream_grad && is_register_aligned(s.grad);
+  int64_t j =
+      stream
+          ? whole_steps<Math, T, M, kIsWeights, true>(params, s, row_log_ratio, weight, n, lanes)
+          : whole_steps<Math, T, M, kIsWeights, false>(params, s, row_log_ratio, weight, n, lanes);
+  if (stream) _mm_sfence();
   if (j < n) {
     // The last tokens, fewer than a step: copied into zero-padded buffers whose extra slots are
     // masked, so no read goes past the row.
@@ -187,7 +210,7 @@ void run_vector_segment(const typename Math::template Params<Vec<T>>& params, co
     if (kIsWeights) std::copy(s.is_weights + j, s.is_weights + n, is_weights);
     std::copy(s.mask + j, s.mask + n, mask);
     const TokenGroup<T, M> g{log_prob, old_log_prob, advantages, is_weights, mask, grad};
-    vector_step<Math, T, M, kIsWeights>(params, row_log_ratio, weight, g, lanes);
+    vector_step<Math, T, M, kIsWeights, false>(params, row_log_ratio, weight, g, lanes);
     std::copy(grad, grad + m, s.grad + j);
   }
   T lane_values[kValues][kRegisterLanes<T>];

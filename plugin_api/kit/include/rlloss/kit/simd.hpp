@@ -49,6 +49,28 @@ struct VectorOf {
 template <class T>
 inline constexpr int kRegisterLanes = kRegisterBytes / static_cast<int>(sizeof(T));
 
+// Whether `address` may be written with Vec::stream(): aligned to a register.
+inline bool is_register_aligned(const void* address) {
+  return reinterpret_cast<uintptr_t>(address) % kRegisterBytes == 0;
+}
+
+// One register's non-temporal store.
+#if defined(__AVX512F__)
+inline void stream_register(float* to, VectorOf<float, 16>::type value) {
+  _mm512_stream_ps(to, bit_cast_value<__m512>(value));
+}
+inline void stream_register(double* to, VectorOf<double, 8>::type value) {
+  _mm512_stream_pd(to, bit_cast_value<__m512d>(value));
+}
+#else
+inline void stream_register(float* to, VectorOf<float, 8>::type value) {
+  _mm256_stream_ps(to, bit_cast_value<__m256>(value));
+}
+inline void stream_register(double* to, VectorOf<double, 4>::type value) {
+  _mm256_stream_pd(to, bit_cast_value<__m256d>(value));
+}
+#endif
+
 template <class T>
 struct VecMask {
   using Bits = typename VectorOf<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>,
@@ -84,6 +106,13 @@ struct Vec {
   void store(T* to) const {
     std::memcpy(to, &lo, sizeof(Native));
     std::memcpy(to + kRegisterLanes, &hi, sizeof(Native));
+  }
+  // store() with non-temporal stores, which write whole cache lines without reading them first
+  // and leave them out of the caches; `to` must be aligned to a register (is_register_aligned).
+  // Needs _mm_sfence() before another thread may read what was written.
+  void stream(T* to) const {
+    stream_register(to, lo);
+    stream_register(to + kRegisterLanes, hi);
   }
 
   friend Vec operator+(Vec a, Vec b) { return {a.lo + b.lo, a.hi + b.hi}; }
