@@ -36,13 +36,13 @@ namespace rlloss::kit::RLLOSS_CPU_ISA {
 inline constexpr int64_t kChunkTokens = 16384;
 
 // From how many bytes of gradient on the vector loop writes it with non-temporal stores
-// (cpu_vector_segment.hpp). A store to a line not in cache first reads the line from memory; a
-// non-temporal store does not, so a memory-bound loss moves 4 bytes fewer per float32 token of
-// its 17 to 21. The price: the gradient is left in memory, not in cache, for whoever reads it
-// next. At 8 MiB it would not have stayed in a core's L2 cache anyway (1 to 2 MiB today).
-// Measured at 4M float32 tokens, one thread, one Xeon core (AVX2 / AVX-512 GB/s): gspo
-// 10-12 -> 15, ppo_clip 15.6-16.0 -> 16.7-16.9 / 21.8 -> 25.9, cispo 18.7-20.4 -> 21.0-21.1 /
-// 21.1 -> 26.4; sapo, bound by its arithmetic, unchanged.
+// (cpu_vector_segment.hpp). An ordinary store to a line not in cache first reads the line from
+// memory; a non-temporal store does not, so a float32 token moves 17 bytes instead of 21. The
+// price: the gradient is left in memory, not in cache, for whoever reads it next; at 8 MiB it
+// would not have stayed in a core's L2 cache anyway (1 to 2 MiB today). At 4M float32 tokens on
+// one Xeon core (bench/results/cpu_speed_2026-12-04_xeon_streaming.txt): gspo on AVX2 10.2 ->
+// 14.5 GB/s, ppo_clip and cispo on AVX-512 20.6 -> 26.0 and 18.6 -> 26.3; sapo, bound by its
+// arithmetic, unchanged.
 inline constexpr int64_t kStreamGradBytes = int64_t{8} << 20;
 
 // Tokens per block: a block's per-token values are staged in buffers on the stack (in L1).
