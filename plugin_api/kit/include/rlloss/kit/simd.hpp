@@ -166,15 +166,49 @@ RLLOSS_ALWAYS_INLINE Vec<T> select(VecMask<T> condition, Vec<T> if_true, Vec<T> 
   return {condition.lo ? if_true.lo : if_false.lo, condition.hi ? if_true.hi : if_false.hi};
 }
 
+// One register's worth of bytes, each zero-extended to its lane (vpmovzxb*). Written with
+// intrinsics: GCC 12 scalarises __builtin_convertvector from bytes. The AVX-512 forms name every
+// lane in a zeroing mask, as register_min below does.
+template <class Bits>
+RLLOSS_ALWAYS_INLINE Bits widen_bytes(const void* from) {
+  constexpr int kCount = static_cast<int>(sizeof(Bits) / sizeof(Bits{}[0]));
+#if defined(__AVX512F__)
+  if constexpr (kCount == 16) {
+    return reinterpret_cast<Bits>(
+        _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm_loadu_si128(static_cast<const __m128i*>(from))));
+  } else {
+    static_assert(kCount == 8, "16 floats or 8 doubles in a register");
+    return reinterpret_cast<Bits>(
+        _mm512_maskz_cvtepu8_epi64(0xFF, _mm_loadl_epi64(static_cast<const __m128i*>(from))));
+  }
+#else
+  if constexpr (kCount == 8) {
+    return reinterpret_cast<Bits>(
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(static_cast<const __m128i*>(from))));
+  } else {
+    static_assert(kCount == 4, "8 floats or 4 doubles in a register");
+    int32_t four;
+    std::memcpy(&four, from, sizeof four);
+    return reinterpret_cast<Bits>(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four)));
+  }
+#endif
+}
+
 // The mask entries of one Vec's tokens (0 or 1, checked before the pass) as a VecMask<T>.
 template <class T, class M>
 RLLOSS_ALWAYS_INLINE VecMask<T> load_mask(const M* from) {
-  using Entries = typename VectorOf<M, kRegisterLanes<T>>::type;
   using Bits = typename VecMask<T>::Bits;
-  Entries lo, hi;
-  std::memcpy(&lo, from, sizeof lo);
-  std::memcpy(&hi, from + kRegisterLanes<T>, sizeof hi);
-  return {__builtin_convertvector(lo != M(0), Bits), __builtin_convertvector(hi != M(0), Bits)};
+  if constexpr (sizeof(M) == 1) {
+    // 0 or 1, widened to the lane and negated: 0 or all ones (one widening load and a subtraction,
+    // where comparing the bytes first cost six instructions a register).
+    return {-widen_bytes<Bits>(from), -widen_bytes<Bits>(from + kRegisterLanes<T>)};
+  } else {
+    using Entries = typename VectorOf<M, kRegisterLanes<T>>::type;
+    Entries lo, hi;
+    std::memcpy(&lo, from, sizeof lo);
+    std::memcpy(&hi, from + kRegisterLanes<T>, sizeof hi);
+    return {__builtin_convertvector(lo != M(0), Bits), __builtin_convertvector(hi != M(0), Bits)};
+  }
 }
 
 // x86's MIN/MAX return their second operand when either is NaN: min_value(a, b) = MIN(b, a) is
