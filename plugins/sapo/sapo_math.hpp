@@ -141,13 +141,15 @@ struct SapoMath {
     const auto positive = advantage > C(0);
     const auto negative = advantage < C(0);
     const C tau = kit::select(positive, p.tau_pos, p.tau_neg);
-    const auto sigmoid = kit::sigmoid_pair(tau * (ratio - C(1)));
+    // -tau (r - 1) as tau - tau r: one fused multiply-add where the compiler contracts.
+    const auto sigmoid = kit::sigmoid_pair_of_negated(tau - tau * ratio);
     const C gate = sigmoid.s * kit::select(positive, p.four_over_tau_pos, p.four_over_tau_neg);
     const C grad_weight = C(4) * sigmoid.s * sigmoid.one_minus_s * ratio;
     const auto clipped = (positive & (ratio > p.clip_high)) | (negative & (ratio < p.clip_low));
+    const C minus_advantage = -advantage;
     Token<C> t;
-    t.loss = -gate * advantage;
-    t.dloss = -advantage * grad_weight * passes;
+    t.loss = gate * minus_advantage;
+    t.dloss = minus_advantage * grad_weight * passes;
     t.terms[kNegLogRatio] = -log_ratio;
     t.terms[kGate] = gate;
     t.terms[kGatePos] = kit::select(positive, gate, C(0));

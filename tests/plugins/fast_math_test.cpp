@@ -90,13 +90,14 @@ TEST(FastExp, NanStaysNanAndTheClampedFormTakesAnyArgument) {
   EXPECT_LE(ulps(fast_exp(1e30), std::exp(static_cast<long double>(kExpMax<double>))), 2.0);
 }
 
+// `negated`: through sigmoid_pair_of_negated(-z), the form sapo calls, instead of sigmoid_pair(z).
 template <class T>
-void expect_sigmoid_within(double max_ulps) {
+void expect_sigmoid_within(double max_ulps, bool negated = false) {
   const T bound = -kExpMin<T>;
   double worst = 0;
   T worst_z = 0;
   for (const T z : grid(-bound, bound, 200000)) {
-    const auto pair = sigmoid_pair(z);
+    const auto pair = negated ? sigmoid_pair_of_negated(-z) : sigmoid_pair(z);
     const long double e = std::exp(-static_cast<long double>(z));
     const double error =
         std::max(ulps(pair.s, 1.0L / (1.0L + e)), ulps(pair.one_minus_s, e / (1.0L + e)));
@@ -114,6 +115,11 @@ TEST(SigmoidPair, FloatBothHalvesWithinTwoUlp) {
 
 TEST(SigmoidPair, DoubleBothHalvesWithinTwoUlp) {
   expect_sigmoid_within<double>(2.0);
+}
+
+TEST(SigmoidPair, OfTheNegatedArgumentWithinTwoUlp) {
+  expect_sigmoid_within<float>(2.0, true);
+  expect_sigmoid_within<double>(2.0, true);
 }
 
 TEST(SigmoidPair, BeyondTheRangeTheSmallHalfFloorsAtExpOfKExpMin) {

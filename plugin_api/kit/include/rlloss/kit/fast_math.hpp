@@ -119,15 +119,22 @@ struct SigmoidPair {
   C one_minus_s;
 };
 
+// sigmoid(z) and 1 - sigmoid(z) from minus_z = -z, for a caller that has -z in hand (one fused
+// multiply-add where z would take two operations and a negation).
 // With e = exp(-z): sigmoid(z) = 1 / (1 + e) and 1 - sigmoid(z) = e / (1 + e), neither a
 // difference. -z is clamped to +-|kExpMin| (87 in float, 708 in double) so that e and 1 / (1 + e)
 // stay normal numbers: below exp(kExpMin) either value reads as exp(kExpMin).
 template <class C>
-RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair(C z) {
+RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair_of_negated(C minus_z) {
   constexpr Scalar<C> kBound = -kExpMin<Scalar<C>>;
-  const C e = fast_exp_in_range(max_value(min_value(-z, C(kBound)), C(-kBound)));
+  const C e = fast_exp_in_range(max_value(min_value(minus_z, C(kBound)), C(-kBound)));
   const C s = C(1) / (C(1) + e);
   return {s, e * s};
+}
+
+template <class C>
+RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair(C z) {
+  return sigmoid_pair_of_negated(-z);
 }
 
 }  // namespace rlloss::kit
