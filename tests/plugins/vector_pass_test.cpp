@@ -140,21 +140,22 @@ TEST_P(VectorPass, ContiguousAndStridedCallsAgree) {
 // From 8 MiB of gradient on, the vector loop writes the gradient with non-temporal stores
 // (kStreamGradBytes, kit/cpu_fused_pass.hpp), in the segments whose gradient starts on a register
 // boundary. 32773-token rows (odd) make most row starts unaligned and the segments that start at
-// a chunk boundary aligned, so one call runs both stores; it must still agree with the staged loop.
+// a chunk boundary aligned, so one call runs both stores; 32-token rows make every row a segment
+// of its own that streams, 512 of them in each chunk. Either must agree with the staged loop.
 TEST_P(VectorPass, LargeCallsThatStreamTheGradientAgree) {
   const auto loss = make_loss(GetParam().loss_mode, GetParam().args);
-  constexpr int64_t kCols = 32773;
   struct Large {
     torch::Dtype dtype;
-    int64_t rows;  // 8.4 MB of gradient either way, just over the 8 MiB threshold
+    int64_t rows, cols;  // 8 MiB of gradient or just over, the streaming threshold
     bool with_weights;
   };
   int64_t seed = 900;
-  for (const Large large : {Large{torch::kFloat32, 64, false}, Large{torch::kFloat32, 64, true},
-                            Large{torch::kFloat64, 32, false}}) {
+  for (const Large large :
+       {Large{torch::kFloat32, 64, 32773, false}, Large{torch::kFloat32, 64, 32773, true},
+        Large{torch::kFloat64, 32, 32773, false}, Large{torch::kFloat32, 65536, 32, false}}) {
     BatchSpec spec;
     spec.rows = large.rows;
-    spec.cols = kCols;
+    spec.cols = large.cols;
     spec.dtype = large.dtype;
     spec.mask_dtype = torch::kUInt8;
     spec.mask = MaskKind::random_holes;
@@ -167,7 +168,7 @@ TEST_P(VectorPass, LargeCallsThatStreamTheGradientAgree) {
     ASSERT_GE(grad.numel() * grad.element_size(), int64_t{8} << 20);
     SCOPED_TRACE(::testing::Message()
                  << GetParam().loss_mode << " " << toString(large.dtype)
-                 << (large.with_weights ? " IS weights " : " ") << large.rows << "x" << kCols);
+                 << (large.with_weights ? " IS weights " : " ") << large.rows << "x" << large.cols);
 
     const CallResult vector = call(*loss, contiguous, grad);
     const CallResult staged = call(*loss, strided(contiguous),

@@ -176,9 +176,11 @@ inline int thread_count(const CpuCall& c) {
   return std::max(1, std::min(requested, omp_get_num_procs()));
 }
 
-// Runs segment(b, t, n, sums) over every row segment of every chunk, then reduces the chunks.
-template <int kSums, class RunSegment>
-void run_chunks(const CpuCall& c, const RunSegment& segment, double* sums) {
+// Runs segment(b, t, n, sums) over every row segment of every chunk, and chunk_done() on the
+// thread that ran a chunk after its last segment; then reduces the chunks.
+template <int kSums, class RunSegment, class ChunkDone>
+void run_chunks(const CpuCall& c, const RunSegment& segment, const ChunkDone& chunk_done,
+                double* sums) {
   const int64_t total = c.rows * c.cols;
   const int64_t chunks = (total + kChunkTokens - 1) / kChunkTokens;
   std::vector<double> partial(static_cast<size_t>(chunks) * kSums, 0.0);
@@ -194,6 +196,7 @@ void run_chunks(const CpuCall& c, const RunSegment& segment, double* sums) {
       segment(b, t, n, &partial[chunk * kSums]);
       position += n;
     }
+    chunk_done();
   }
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     for (int s = 0; s < kSums; ++s) sums[s] += partial[chunk * kSums + s];
@@ -210,7 +213,12 @@ void run_segments(const Instance<Math>& instance, const CpuCall& c, double* sums
     const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
       run_vector_segment<Math, T, M, kIsWeights>(params, c, b, t, n, stream_grad, out);
     };
-    run_chunks<kSums>(c, segment, sums);
+    // Non-temporal stores are weakly ordered: the fence makes them visible before the thread
+    // leaves its chunk, whoever reads the gradient next.
+    const auto fence_streamed_stores = [&] {
+      if (stream_grad) _mm_sfence();
+    };
+    run_chunks<kSums>(c, segment, fence_streamed_stores, sums);
   } else
 #endif
   {
@@ -218,7 +226,8 @@ void run_segments(const Instance<Math>& instance, const CpuCall& c, double* sums
     const auto segment = [&](int64_t b, int64_t t, int64_t n, double* out) {
       run_segment<Math, T, M, kUnit, kIsWeights>(params, c, b, t, n, out);
     };
-    run_chunks<kSums>(c, segment, sums);
+    const auto no_streamed_stores = [] {};
+    run_chunks<kSums>(c, segment, no_streamed_stores, sums);
   }
 }
 

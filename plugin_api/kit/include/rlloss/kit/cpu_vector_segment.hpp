@@ -180,7 +180,9 @@ int64_t whole_steps(const typename Math::template Params<Vec<T>>& params, const 
 }
 
 // `stream_grad`: write the gradient with non-temporal stores (Vec::stream), where the segment's
-// gradient starts on a register boundary (each step then stays on one).
+// gradient starts on a register boundary (each step then stays on one). The caller fences them
+// (_mm_sfence) once a chunk, not once a segment: with rows of a few dozen tokens that would be a
+// fence every row.
 template <class Math, class T, class M, bool kIsWeights>
 void run_vector_segment(const typename Math::template Params<Vec<T>>& params, const CpuCall& c,
                         int64_t b, int64_t t0, int64_t n, bool stream_grad, double* sums) {
@@ -196,7 +198,6 @@ void run_vector_segment(const typename Math::template Params<Vec<T>>& params, co
       stream
           ? whole_steps<Math, T, M, kIsWeights, true>(params, s, row_log_ratio, weight, n, lanes)
           : whole_steps<Math, T, M, kIsWeights, false>(params, s, row_log_ratio, weight, n, lanes);
-  if (stream) _mm_sfence();
   if (j < n) {
     // The last tokens, fewer than a step: copied into zero-padded buffers whose extra slots are
     // masked, so no read goes past the row.
