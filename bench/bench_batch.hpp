@@ -17,8 +17,9 @@ struct Batch {
   torch::Tensor mask;          // [B, T] bool
 };
 
-// `tokens` must be a multiple of kRows. The same seed always gives the same batch.
-Batch make_batch(int64_t tokens);
+// `tokens` in `rows` rows of equal length (`tokens` a multiple of `rows`). The same seed always
+// gives the same batch.
+Batch make_batch(int64_t tokens, int64_t rows = kRows);
 
 // Bytes a single fused pass must move per token: log_prob, old_log_prob and advantages read
 // (4 B each), the bool mask read (1 B), the gradient written (4 B).

@@ -11,6 +11,9 @@
 //   memcpy: it copies the 13 B/token of inputs, so it reads 13 and writes 13 B/token and is
 //     credited 26 B/token. Its GB/s is the machine's copy bandwidth; plugin GB/s / memcpy GB/s is
 //     the fraction of that bandwidth the fused pass achieves (goal: >= 80% at 4M tokens).
+//   short_rows/<loss>  the plugin call on 4M tokens in rows of 32 (131072 rows): what a pass
+//     costs per row (each row is a segment of its own, with its own lane sums), and, past 8 MiB
+//     of gradient, whatever the non-temporal stores cost per segment.
 // The plugin also reads the mask once more to count tokens per sequence (aggregation weights);
 // those bytes are not credited, nor the row pre-pass's second read of log_prob, old_log_prob and
 // the mask for the sequence-level losses (gspo, sapo_seq): plugin/sapo against plugin/sapo_seq
@@ -42,6 +45,7 @@ namespace {
 
 const std::vector<int64_t> kTokens = {4096, 262144, 4194304};
 const std::vector<int64_t> kThreads = {1, 2};
+constexpr int64_t kShortRowTokens = 32;
 
 // Bytes per token of the memcpy bound: the inputs (log_prob, old_log_prob, advantages, mask).
 constexpr int64_t kInputBytesPerToken = 4 + 4 + 4 + 1;
@@ -126,10 +130,11 @@ std::string mismatch(const std::string& name, const Loss& loss, const Batch& bat
   return "";
 }
 
-void run_plugin(benchmark::State& state, const std::string& name) {
+// `row_tokens`: tokens per row, or 0 for the kRows rows of make_batch.
+void run_plugin(benchmark::State& state, const std::string& name, int64_t row_tokens) {
   const int64_t tokens = state.range(0);
   const int threads = static_cast<int>(state.range(1));
-  const Batch batch = make_batch(tokens);
+  const Batch batch = make_batch(tokens, row_tokens > 0 ? tokens / row_tokens : kRows);
   const std::shared_ptr<Loss> loss = make_loss(name);
   const PluginCall call(loss, batch, threads);
   call.run();
@@ -207,8 +212,16 @@ void configure(benchmark::internal::Benchmark* b) {
 void register_all() {
   for (const Variant& v : variants()) {
     const std::string name = v.label;
-    configure(benchmark::RegisterBenchmark(("plugin/" + name).c_str(), run_plugin, name));
+    configure(benchmark::RegisterBenchmark(("plugin/" + name).c_str(), run_plugin, name, 0));
     configure(benchmark::RegisterBenchmark(("eager/" + name).c_str(), run_eager, name));
+  }
+  for (const Variant& v : variants()) {
+    benchmark::RegisterBenchmark(("short_rows/" + v.label).c_str(), run_plugin, v.label,
+                                 kShortRowTokens)
+        ->Args({kTokens.back(), 1})
+        ->ArgNames({"tokens", "threads"})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
   }
   configure(benchmark::RegisterBenchmark("memcpy_inputs", run_memcpy));
   benchmark::AddCustomContext("rlloss_cpu_isa", plugin_isa());
