@@ -199,9 +199,9 @@ template <class T, class M>
 RLLOSS_ALWAYS_INLINE VecMask<T> load_mask(const M* from) {
   using Bits = typename VecMask<T>::Bits;
   if constexpr (sizeof(M) == 1) {
-    // 0 or 1, widened to the lane and negated: 0 or all ones (one widening load and a subtraction,
-    // where comparing the bytes first cost six instructions a register).
-    return {-widen_bytes<Bits>(from), -widen_bytes<Bits>(from + kRegisterLanes<T>)};
+    // 0 or 1, widened to the lane and compared with 0: one widening load and one compare a
+    // register, where comparing the bytes before widening them took six instructions.
+    return {widen_bytes<Bits>(from) > 0, widen_bytes<Bits>(from + kRegisterLanes<T>) > 0};
   } else {
     using Entries = typename VectorOf<M, kRegisterLanes<T>>::type;
     Entries lo, hi;
