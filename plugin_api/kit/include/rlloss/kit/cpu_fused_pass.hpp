@@ -28,6 +28,7 @@
 #include <rlloss/kit/token_math.hpp>
 #include <vector>
 #if defined(__AVX2__)
+#include <rlloss/kit/cpu_vector_row_pass.hpp>
 #include <rlloss/kit/cpu_vector_segment.hpp>
 #endif
 
@@ -128,6 +129,9 @@ double row_log_ratio_mean(const CpuCall& c, int64_t b) {
   const T* old_log_prob =
       reinterpret_cast<const T*>(c.old_log_prob.data) + b * c.old_log_prob.row_stride;
   const M* mask = reinterpret_cast<const M*>(c.response_mask.data) + b * c.response_mask.row_stride;
+#if defined(__AVX2__)
+  if constexpr (kUnit) return vector_row_log_ratio_mean(log_prob, old_log_prob, mask, c.cols);
+#endif
   double sums[kLanes] = {};
   double counts[kLanes] = {};
   for (int64_t t0 = 0; t0 < c.cols; t0 += kBlockTokens) {
