@@ -151,13 +151,7 @@ double row_log_ratio_mean(const CpuCall& c, int64_t b) {
     }
     for (int lane = 0; j + lane < m; ++lane) add(j + lane, lane);
   }
-  double sum = 0;
-  double count = 0;
-  for (int lane = 0; lane < kLanes; ++lane) {
-    sum += sums[lane];
-    count += counts[lane];
-  }
-  return count > 0 ? sum / count : 0.0;
+  return lane_mean(sums, counts);
 }
 
 // The row pre-pass: each row's masked mean log-ratio, one row per iteration, so any thread count

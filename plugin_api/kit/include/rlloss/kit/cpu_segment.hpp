@@ -64,4 +64,16 @@ void add_lane_sums(const T (&lanes)[kValues][kCount], double row_weight, double*
   }
 }
 
+// The row pre-pass's masked mean from its lanes (a sum and a token count each), added in lane
+// order; 0 for a row with no token.
+inline double lane_mean(const double (&sums)[kLanes], const double (&counts)[kLanes]) {
+  double sum = 0;
+  double count = 0;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    sum += sums[lane];
+    count += counts[lane];
+  }
+  return count > 0 ? sum / count : 0.0;
+}
+
 }  // namespace rlloss::kit::RLLOSS_CPU_ISA

@@ -81,13 +81,7 @@ double vector_row_log_ratio_mean(const T* log_prob, const T* old_log_prob, const
     lane_sums[lane] += on ? difference : 0.0;
     lane_counts[lane] += on ? 1.0 : 0.0;
   }
-  double sum = 0;
-  double count = 0;
-  for (int lane = 0; lane < kLanes; ++lane) {
-    sum += lane_sums[lane];
-    count += lane_counts[lane];
-  }
-  return count > 0 ? sum / count : 0.0;
+  return lane_mean(lane_sums, lane_counts);
 }
 
 }  // namespace rlloss::kit::RLLOSS_CPU_ISA
