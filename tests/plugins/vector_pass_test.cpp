@@ -186,14 +186,17 @@ TEST_P(VectorPass, LargeCallsThatStreamTheGradientAgree) {
 // The row pre-pass runs in registers on contiguous rows (kit/cpu_vector_row_pass.hpp) and as the
 // scalar loop on strided ones, summing the same lanes in the same order: each row's value must be
 // the same to the bit. GSPO's gradient is -A * s, or 0 where the clip is active, with s the
-// exponential of the row's value, so a last-bit difference in a float64 row's value shows in that
-// row's gradient. (On the generic kernel both calls take the scalar pre-pass.)
+// exponential of the row's value, so a last-bit difference in a row's value shows in that row's
+// gradient. float64 only: in float32 the two token loops' exps may round differently where a
+// compiler contracts multiply-adds differently in the two (clang's ASan build does, on rows of 15
+// and 16 tokens that have no vector step of the pre-pass at all). (On the generic kernel both
+// calls take the scalar pre-pass.)
 TEST(VectorRowPrePass, ContiguousAndStridedRowsGiveTheSameBits) {
   const auto loss = make_loss("gspo", {});
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{4, 15}, {5, 16},  {3, 17},
                                                            {2, 33}, {2, 301}, {8, 1000}};
   int64_t seed = 500;
-  for (const auto dtype : {torch::kFloat64, torch::kFloat32}) {
+  for (const auto dtype : {torch::kFloat64}) {
     for (const auto mask_dtype : {torch::kBool, torch::kUInt8, torch::kFloat32, torch::kFloat64}) {
       for (const auto& [rows, cols] : shapes) {
         BatchSpec spec;
