@@ -58,15 +58,25 @@ inline constexpr T kExpMin = sizeof(T) == 4 ? T(-87) : T(-708);
 template <class T>
 inline constexpr T kExpMax = sizeof(T) == 4 ? T(88) : T(709);
 
+// y * 2^k for an integral k that keeps 2^k a normal number, where `shifted` is fast_exp's shifter
+// sum, which holds k plus the exponent bias in its low mantissa bits: those bits shifted into the
+// exponent field are 2^k. (The shift drops the shifter's own bits; unsigned, so that a NaN, from a
+// masked slot, cannot make it overflow.) The AVX-512 Vec overload (kit/simd.hpp) is one VSCALEFP
+// instead of the shift and the multiply, with the same value.
+template <class C>
+RLLOSS_ALWAYS_INLINE C times_two_to(C y, C k, C shifted) {
+  (void)k;
+  using U = typename UnsignedOf<C>::type;
+  constexpr int kMantissaBits = sizeof(Scalar<C>) == 4 ? 23 : 52;
+  return y * bit_cast_value<C>(bit_cast_value<U>(shifted) << kMantissaBits);
+}
+
 // exp(x) for x in [kExpMin, kExpMax] (or NaN, which gives NaN); no clamp, for callers whose
 // argument is already bounded: a clamp is two compare-and-selects per vector in the hot loop.
 template <class C>
 RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
-  using U = typename UnsignedOf<C>::type;
   // Adding 1.5 * 2^52 + 1023 (1.5 * 2^23 + 127 in float) rounds x / ln 2 to the nearest integer
-  // k and leaves k plus the exponent bias in the low mantissa bits: shifted into the exponent
-  // field they are 2^k. (The shift drops the shifter's own bits; unsigned, so that a NaN x, from
-  // a masked slot, cannot make it overflow.)
+  // k and leaves k plus the exponent bias in the low mantissa bits (times_two_to).
   if constexpr (sizeof(Scalar<C>) == 4) {
     const C shifter(12583039.0f);
     const C shifted = x * C(1.44269504088896341f) + shifter;
@@ -85,7 +95,7 @@ RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
     p = p * f + C(4.99999940e-1f);
     p = p * f + C(1.0f);
     const C y = p * f + C(1.0f);
-    return y * bit_cast_value<C>(bit_cast_value<U>(shifted) << 23);
+    return times_two_to(y, k, shifted);
   } else {
     const C shifter(6755399441056767.0);
     const C shifted = x * C(1.4426950408889634073599) + shifter;
@@ -102,14 +112,33 @@ RLLOSS_ALWAYS_INLINE C fast_exp_in_range(C x) {
     q = q * ff + C(2.27265548208155028766e-1);
     q = q * ff + C(2.00000000000000000009e0);
     const C y = C(1.0) + C(2.0) * (p / (q - p));
-    return y * bit_cast_value<C>(bit_cast_value<U>(shifted) << 52);
+    return times_two_to(y, k, shifted);
   }
+}
+
+// 1 / d for a normal d whose reciprocal is normal too. A division here; the AVX-512 float Vec
+// overload (kit/simd.hpp) is VRCP14PS and one Newton step instead, not correctly rounded but
+// within 2 ulp (0.97 at worst over every 61st float of that range, vector_fast_math_test).
+template <class C>
+RLLOSS_ALWAYS_INLINE C fast_reciprocal(C d) {
+  return C(1) / d;
 }
 
 // exp(x) for any x: clamped to [kExpMin, kExpMax] first.
 template <class C>
 RLLOSS_ALWAYS_INLINE C fast_exp(C x) {
   return fast_exp_in_range(max_value(min_value(x, C(kExpMax<Scalar<C>>)), C(kExpMin<Scalar<C>>)));
+}
+
+// e = exp(-z) from minus_z = -z, with -z clamped to +-|kExpMin| (87 in float, 708 in double) so
+// that e and 1 / (1 + e) stay normal numbers: sigmoid(z) = 1 / (1 + e) and 1 - sigmoid(z) =
+// e / (1 + e), neither a difference, and below exp(kExpMin) either reads as exp(kExpMin). For a
+// caller that has -z in hand (one fused multiply-add where z would take two operations and a
+// negation) and forms its own function of e, as sapo's gate and gradient weight do.
+template <class C>
+RLLOSS_ALWAYS_INLINE C sigmoid_exp_of_negated(C minus_z) {
+  constexpr Scalar<C> kBound = -kExpMin<Scalar<C>>;
+  return fast_exp_in_range(max_value(min_value(minus_z, C(kBound)), C(-kBound)));
 }
 
 // sigmoid(z) and 1 - sigmoid(z), each without cancellation and finite for any finite z.
@@ -119,15 +148,10 @@ struct SigmoidPair {
   C one_minus_s;
 };
 
-// sigmoid(z) and 1 - sigmoid(z) from minus_z = -z, for a caller that has -z in hand (one fused
-// multiply-add where z would take two operations and a negation).
-// With e = exp(-z): sigmoid(z) = 1 / (1 + e) and 1 - sigmoid(z) = e / (1 + e), neither a
-// difference. -z is clamped to +-|kExpMin| (87 in float, 708 in double) so that e and 1 / (1 + e)
-// stay normal numbers: below exp(kExpMin) either value reads as exp(kExpMin).
+// The pair from minus_z = -z (sigmoid_exp_of_negated above).
 template <class C>
 RLLOSS_ALWAYS_INLINE SigmoidPair<C> sigmoid_pair_of_negated(C minus_z) {
-  constexpr Scalar<C> kBound = -kExpMin<Scalar<C>>;
-  const C e = fast_exp_in_range(max_value(min_value(minus_z, C(kBound)), C(-kBound)));
+  const C e = sigmoid_exp_of_negated(minus_z);
   const C s = C(1) / (C(1) + e);
   return {s, e * s};
 }

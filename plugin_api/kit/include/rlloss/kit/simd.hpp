@@ -243,6 +243,32 @@ inline __m256d register_max(__m256d a, __m256d b) {
 }
 #endif
 
+// fast_exp's y * 2^k (kit/fast_math.hpp). AVX-512 scales by 2^k in one instruction (VSCALEFPS
+// takes k as a float), where the generic form takes a shift and a multiply; both are exact.
+#if defined(__AVX512F__)
+inline __m512 register_times_two_to(__m512 y, __m512 k) {
+  return _mm512_maskz_scalef_ps(0xFFFF, y, k);
+}
+inline __m512d register_times_two_to(__m512d y, __m512d k) {
+  return _mm512_maskz_scalef_pd(0xFF, y, k);
+}
+
+template <class T>
+RLLOSS_ALWAYS_INLINE Vec<T> times_two_to(Vec<T> y, Vec<T> k, Vec<T> /*shifted*/) {
+  return {register_times_two_to(y.lo, k.lo), register_times_two_to(y.hi, k.hi)};
+}
+
+// fast_reciprocal: VRCP14PS (relative error below 2^-14) and one Newton step, r (2 - d r).
+inline __m512 register_reciprocal(__m512 d) {
+  const __m512 r = _mm512_maskz_rcp14_ps(0xFFFF, d);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+
+inline Vec<float> fast_reciprocal(Vec<float> d) {
+  return {register_reciprocal(d.lo), register_reciprocal(d.hi)};
+}
+#endif
+
 template <class T>
 RLLOSS_ALWAYS_INLINE Vec<T> min_value(Vec<T> a, Vec<T> b) {
   return {register_min(a.lo, b.lo), register_min(a.hi, b.hi)};
