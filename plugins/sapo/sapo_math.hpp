@@ -73,7 +73,7 @@ struct SapoMath {
 
   template <class C>
   struct Params {
-    C tau_pos, tau_neg, four_over_tau_pos, four_over_tau_neg, clip_low, clip_high;
+    C tau_pos, tau_neg, two_over_tau_pos, two_over_tau_neg, clip_low, clip_high;
     // 1 at sequence level, else 0. A C, not a bool: GCC 12 does not vectorise a select whose
     // condition is byte-wide among float lanes (the token loop ran scalar, 15x slower).
     C sequence;
@@ -83,8 +83,8 @@ struct SapoMath {
   static Params<C> make_params(const Args& args) {
     return {C(args.tau_pos),
             C(args.tau_neg),
-            C(4.0 / args.tau_pos),
-            C(4.0 / args.tau_neg),
+            C(2.0 / args.tau_pos),
+            C(2.0 / args.tau_neg),
             C(args.low_bound()),
             C(args.high_bound()),
             C(uses_row_log_ratio(args) ? 1 : 0)};
@@ -99,7 +99,7 @@ struct SapoMath {
   }
 
   enum Term {
-    kNegLogRatio,
+    kLogRatio,  // summed as it is: finalize() negates the sum for ppo_kl
     kGate,
     kGatePos,
     kPos,
@@ -132,6 +132,13 @@ struct SapoMath {
   // l = -A * sigmoid(tau (r - 1)) * 4 / tau; dl/dlog_prob = -A * 4 s (1 - s) r, zero where the
   // log-ratio lies outside the [-20, 20] clamp (as autograd through clamp). At sequence level r
   // is the sequence ratio of the token's row.
+  //
+  // With e = exp(-tau (r - 1)), s = 1 / (1 + e) and 1 - s = e s, so 4 s (1 - s) r = 2s (2s (e r)):
+  // e r starts before the division and two multiplies follow it, where 4 s (e s) r took four. e r
+  // stays finite (e <= 1 where r >= 1, and e r < e where r < 1), and 2s multiplies it before
+  // squaring, so nothing underflows that the true value does not. s * 4 / tau is 2s * 2 / tau
+  // to the bit (both scale by powers of two). 1 / (1 + e) is kit::fast_reciprocal: a division,
+  // or on AVX-512 an approximation within 2 ulp.
   template <class C>
   static RLLOSS_ALWAYS_INLINE Token<C> finish(const Params<C>& p,
                                               const kit::RatioStart<C>& started) {
@@ -142,15 +149,17 @@ struct SapoMath {
     const auto negative = advantage < C(0);
     const C tau = kit::select(positive, p.tau_pos, p.tau_neg);
     // -tau (r - 1) as tau - tau r: one fused multiply-add where the compiler contracts.
-    const auto sigmoid = kit::sigmoid_pair_of_negated(tau - tau * ratio);
-    const C gate = sigmoid.s * kit::select(positive, p.four_over_tau_pos, p.four_over_tau_neg);
-    const C grad_weight = C(4) * sigmoid.s * sigmoid.one_minus_s * ratio;
+    const C e = kit::sigmoid_exp_of_negated(tau - tau * ratio);
+    const C e_ratio = e * ratio;
+    const C two_s = C(2) * kit::fast_reciprocal(C(1) + e);
+    const C gate = two_s * kit::select(positive, p.two_over_tau_pos, p.two_over_tau_neg);
+    const C grad_weight = two_s * (two_s * e_ratio);
     const auto clipped = (positive & (ratio > p.clip_high)) | (negative & (ratio < p.clip_low));
     const C minus_advantage = -advantage;
     Token<C> t;
     t.loss = gate * minus_advantage;
     t.dloss = minus_advantage * grad_weight * passes;
-    t.terms[kNegLogRatio] = -log_ratio;
+    t.terms[kLogRatio] = log_ratio;
     t.terms[kGate] = gate;
     t.terms[kGatePos] = kit::select(positive, gate, C(0));
     t.terms[kPos] = kit::select(positive, C(1), C(0));
@@ -164,7 +173,7 @@ struct SapoMath {
 
   RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
     using kit::ratio_or_zero;
-    metrics[0] = ratio_or_zero(sums[kNegLogRatio], tokens);
+    metrics[0] = ratio_or_zero(-sums[kLogRatio], tokens);
     metrics[1] = ratio_or_zero(sums[kGate], tokens);
     metrics[2] = ratio_or_zero(sums[kGatePos], sums[kPos]);
     metrics[3] = ratio_or_zero(sums[kGateNeg], sums[kNeg]);
