@@ -51,7 +51,7 @@ struct CispoMath : kit::StartsWithImportanceRatio {
 
   static std::string warning(const Args&) { return ""; }
 
-  enum Term { kNegLogRatio, kClipped, kRatio, kWeight, kNumTermsEnum };
+  enum Term { kLogRatio, kClipped, kRatio, kWeight, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;
 
   template <class C>
@@ -71,7 +71,7 @@ struct CispoMath : kit::StartsWithImportanceRatio {
     Token<C> t;
     t.loss = -weight * advantage * log_prob;
     t.dloss = -weight * advantage;
-    t.terms[kNegLogRatio] = -log_ratio;
+    t.terms[kLogRatio] = log_ratio;
     t.terms[kClipped] = kit::select(weight != ratio, C(1), C(0));
     t.terms[kRatio] = ratio;
     t.terms[kWeight] = weight;
@@ -80,6 +80,8 @@ struct CispoMath : kit::StartsWithImportanceRatio {
 
   RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
     for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
+    // ppo_kl is the mean of -log_ratio: the token pass sums log_ratio, one negation a token less.
+    metrics[kLogRatio] = kit::ratio_or_zero(-sums[kLogRatio], tokens);
   }
 };
 
