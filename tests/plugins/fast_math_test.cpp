@@ -90,7 +90,8 @@ TEST(FastExp, NanStaysNanAndTheClampedFormTakesAnyArgument) {
   EXPECT_LE(ulps(fast_exp(1e30), std::exp(static_cast<long double>(kExpMax<double>))), 2.0);
 }
 
-// `negated`: through sigmoid_pair_of_negated(-z), the form sapo calls, instead of sigmoid_pair(z).
+// `negated`: through sigmoid_pair_of_negated(-z), whose e = sigmoid_exp_of_negated(-z) is what
+// sapo forms its gate from, instead of sigmoid_pair(z).
 template <class T>
 void expect_sigmoid_within(double max_ulps, bool negated = false) {
   const T bound = -kExpMin<T>;
