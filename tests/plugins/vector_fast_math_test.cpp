@@ -24,19 +24,18 @@ bool cpu_has_avx512() {
   if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512"
 
 template <class T>
-uint64_t bits_of(T x) {
-  if constexpr (sizeof(T) == 4) {
-    return bit_cast_value<uint32_t>(x);
-  } else {
-    return bit_cast_value<uint64_t>(x);
-  }
+using Bits = typename UnsignedOf<T>::type;
+
+template <class T>
+Bits<T> bits_of(T x) {
+  return bit_cast_value<Bits<T>>(x);
 }
 
-// Runs `check(in, out_vector, out_scalar-or-reference)` over Vec-sized groups of the arguments
-// from `first` to `last` (bit patterns of positive T, stepping by `stride` patterns).
+// Runs vector_fn on Vec-sized groups of the arguments from `first` to `last`, stepping by `stride`
+// bit patterns (upwards in magnitude, so the range may be all negative), and check(argument,
+// result) on each lane. Returns how many arguments it checked.
 template <class T, class VectorFn, class Check>
 int64_t for_each_group(T first, T last, uint64_t stride, VectorFn vector_fn, Check check) {
-  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   constexpr int kLanes = Vec<T>::kLanes;
   T in[kLanes];
   T out[kLanes];
@@ -49,7 +48,7 @@ int64_t for_each_group(T first, T last, uint64_t stride, VectorFn vector_fn, Che
     checked += filled;
     filled = 0;
   };
-  for (U b = static_cast<U>(bits_of(first)); b <= static_cast<U>(bits_of(last)); b += stride) {
+  for (Bits<T> b = bits_of(first); b <= bits_of(last); b += stride) {
     in[filled++] = bit_cast_value<T>(b);
     if (filled == kLanes) flush();
   }
