@@ -1,9 +1,10 @@
 // What the fused CPU kernels see: the validated call plus the values the CPU backend computed
-// before the token pass, and the per-ISA kernel entry points.
+// before the token pass, and the per-ISA entry points of a plugin's CPU stages.
 #pragma once
 
 #include <cstdint>
 #include <rlloss/kit/device_call.hpp>
+#include <rlloss/kit/type_dispatch.hpp>
 
 namespace rlloss::kit {
 
@@ -12,19 +13,41 @@ struct CpuCall : DeviceCall {
   const double* row_log_ratio = nullptr;  // the row pre-pass's values, when the loss uses them
 };
 
-// Writes grad and adds into sums[0] the weighted loss and into sums[1..K] the metric terms.
-// `instance` is the plugin's rlloss::kit::Instance<Math>.
-using CpuKernelFn = void (*)(const void* instance, const CpuCall& call, double* sums);
+// The value types the CPU stages serve.
+using CpuValueTypes = TypeList<float, double>;
+
+template <class T, class List>
+struct IndexIn;
+template <class T, class... Rest>
+struct IndexIn<T, TypeList<T, Rest...>> {
+  static constexpr int value = 0;
+};
+template <class T, class U, class... Rest>
+struct IndexIn<T, TypeList<U, Rest...>> {
+  static constexpr int value = 1 + IndexIn<T, TypeList<Rest...>>::value;
+};
+
+// A plugin's CPU stages that are compiled once per instruction set, for each value type T and
+// mask type M: index [IndexIn<T, CpuValueTypes>][IndexIn<M, MaskTypes>].
+struct CpuKernels {
+  // Writes grad and adds into sums[0] the weighted loss and into sums[1..K] the metric terms.
+  // `instance` is the plugin's rlloss::kit::Instance<Math>.
+  using TokenPass = void (*)(const void* instance, const CpuCall& call, double* sums);
+  // Each row's masked mean of log_prob - old_log_prob.
+  using RowLogRatio = void (*)(const CpuCall& call, double* out);
+  TokenPass token_pass[2][3];
+  RowLogRatio row_log_ratio[2][3];
+};
 
 // One definition per instruction set, compiled from the same source with different flags.
 namespace isa_generic {
-void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+const CpuKernels& cpu_kernels();
 }
 namespace isa_avx2 {
-void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+const CpuKernels& cpu_kernels();
 }
 namespace isa_avx512 {
-void cpu_kernel(const void* instance, const CpuCall& call, double* sums);
+const CpuKernels& cpu_kernels();
 }
 
 }  // namespace rlloss::kit

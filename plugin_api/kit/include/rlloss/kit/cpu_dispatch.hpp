@@ -8,9 +8,9 @@
 
 namespace rlloss::kit {
 
-// The CPU kernel for this machine: AVX-512 or AVX2 where present, else the generic build.
+// The CPU kernels for this machine: AVX-512 or AVX2 where present, else the generic build.
 // RLLOSS_CPU_ISA=generic|avx2|avx512 in the environment forces one (for tests and benchmarks).
-inline CpuKernelFn select_cpu_kernel() {
+inline const CpuKernels& select_cpu_kernels() {
 #if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
   __builtin_cpu_init();
 #if defined(__clang__)
@@ -26,20 +26,20 @@ inline CpuKernelFn select_cpu_kernel() {
 #endif
   const char* forced = std::getenv("RLLOSS_CPU_ISA");
   const std::string choice = forced ? forced : "";
-  if (choice == "generic") return isa_generic::cpu_kernel;
-  if (choice == "avx2" && has_avx2) return isa_avx2::cpu_kernel;
-  if ((choice.empty() || choice == "avx512") && has_avx512) return isa_avx512::cpu_kernel;
-  if (has_avx2) return isa_avx2::cpu_kernel;
+  if (choice == "generic") return isa_generic::cpu_kernels();
+  if (choice == "avx2" && has_avx2) return isa_avx2::cpu_kernels();
+  if ((choice.empty() || choice == "avx512") && has_avx512) return isa_avx512::cpu_kernels();
+  if (has_avx2) return isa_avx2::cpu_kernels();
 #endif
-  return isa_generic::cpu_kernel;
+  return isa_generic::cpu_kernels();
 }
 
-inline const char* cpu_kernel_name(CpuKernelFn kernel) {
+inline const char* cpu_kernels_name(const CpuKernels& kernels) {
 #if defined(RLLOSS_HAVE_X86_ISA_KERNELS)
-  if (kernel == isa_avx512::cpu_kernel) return "avx512";
-  if (kernel == isa_avx2::cpu_kernel) return "avx2";
+  if (&kernels == &isa_avx512::cpu_kernels()) return "avx512";
+  if (&kernels == &isa_avx2::cpu_kernels()) return "avx2";
 #endif
-  (void)kernel;
+  (void)kernels;
   return "generic";
 }
 

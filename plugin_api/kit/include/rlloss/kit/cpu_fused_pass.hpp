@@ -240,8 +240,17 @@ inline bool grad_shares_memory(const CpuCall& c) {
          overlaps(c.response_mask) || (c.has_is_weights && overlaps(c.is_weights));
 }
 
+inline bool unit_columns(const CpuCall& c) {
+  return c.log_prob.col_stride == 1 && c.old_log_prob.col_stride == 1 &&
+         c.advantages.col_stride == 1 && c.response_mask.col_stride == 1 &&
+         c.grad.col_stride == 1 && (!c.has_is_weights || c.is_weights.col_stride == 1);
+}
+
+// The token pass (the driver's stage 4); the row pre-pass's values, when used, are in
+// call.row_log_ratio.
 template <class Math, class T, class M>
-void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sums) {
+void token_pass(const void* instance_ptr, const CpuCall& call, double* sums) {
+  const auto& instance = *static_cast<const Instance<Math>*>(instance_ptr);
   CpuCall c = call;
   std::vector<T> grad_buffer;
   if (grad_shares_memory(c)) {
@@ -250,16 +259,7 @@ void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sum
     c.grad.row_stride = c.cols;
     c.grad.col_stride = 1;
   }
-  const bool unit = c.log_prob.col_stride == 1 && c.old_log_prob.col_stride == 1 &&
-                    c.advantages.col_stride == 1 && c.response_mask.col_stride == 1 &&
-                    c.grad.col_stride == 1 && (!c.has_is_weights || c.is_weights.col_stride == 1);
-  std::vector<double> row_log_ratio;
-  if (kRowLogRatio<Math> && instance.row_log_ratio) {
-    row_log_ratio.resize(static_cast<size_t>(c.rows));
-    row_log_ratio_means<T, M>(c, unit, thread_count(c), row_log_ratio.data());
-    c.row_log_ratio = row_log_ratio.data();
-  }
-  if (unit) {
+  if (unit_columns(c)) {
     c.has_is_weights ? run_segments<Math, T, M, true, true>(instance, c, sums)
                      : run_segments<Math, T, M, true, false>(instance, c, sums);
   } else {
@@ -275,31 +275,32 @@ void run_masked(const Instance<Math>& instance, const CpuCall& call, double* sum
   }
 }
 
-template <class Math, class T>
-void run_typed(const Instance<Math>& instance, const CpuCall& c, double* sums) {
-  switch (c.response_mask.dtype) {
-    case Dtype::byte: return run_masked<Math, T, uint8_t>(instance, c, sums);
-    case Dtype::float32: return run_masked<Math, T, float>(instance, c, sums);
-    default: return run_masked<Math, T, double>(instance, c, sums);
-  }
+// The row pre-pass (the driver's stage 3).
+template <class T, class M>
+void row_log_ratio(const CpuCall& c, double* out) {
+  row_log_ratio_means<T, M>(c, unit_columns(c), thread_count(c), out);
 }
 
-template <class Math>
-void run(const void* instance, const CpuCall& c, double* sums) {
-  const auto& typed = *static_cast<const Instance<Math>*>(instance);
-  if (c.log_prob.dtype == Dtype::float32) {
-    run_typed<Math, float>(typed, c, sums);
-  } else {
-    run_typed<Math, double>(typed, c, sums);
-  }
+template <class Math, class... Ts, class... Ms>
+CpuKernels make_cpu_kernels(TypeList<Ts...>, TypeList<Ms...>) {
+  CpuKernels kernels{};
+  const auto fill_row = [&kernels](auto value) {
+    using T = typename decltype(value)::type;
+    constexpr int t = IndexIn<T, CpuValueTypes>::value;
+    ((kernels.token_pass[t][IndexIn<Ms, MaskTypes>::value] = &token_pass<Math, T, Ms>), ...);
+    ((kernels.row_log_ratio[t][IndexIn<Ms, MaskTypes>::value] = &row_log_ratio<T, Ms>), ...);
+  };
+  (fill_row(TypeTag<Ts>{}), ...);
+  return kernels;
 }
 
 }  // namespace rlloss::kit::RLLOSS_CPU_ISA
 
-// Defines this instruction set's rlloss::kit::<isa>::cpu_kernel for one loss.
-#define RLLOSS_DEFINE_CPU_KERNEL(MATH)                                       \
-  namespace rlloss::kit::RLLOSS_CPU_ISA {                                    \
-  void cpu_kernel(const void* instance, const CpuCall& call, double* sums) { \
-    run<MATH>(instance, call, sums);                                         \
-  }                                                                          \
+// Defines this instruction set's rlloss::kit::<isa>::cpu_kernels() for one loss.
+#define RLLOSS_DEFINE_CPU_KERNEL(MATH)                                                      \
+  namespace rlloss::kit::RLLOSS_CPU_ISA {                                                   \
+  const CpuKernels& cpu_kernels() {                                                         \
+    static const CpuKernels kernels = make_cpu_kernels<MATH>(CpuValueTypes{}, MaskTypes{}); \
+    return kernels;                                                                         \
+  }                                                                                         \
   }

@@ -6,16 +6,17 @@
 #include <cstdint>
 #include <rlloss/kit/aggregation.hpp>
 #include <rlloss/kit/cuda_values.cuh>
+#include <rlloss/kit/device_driver.hpp>
 
 namespace rlloss::kit::cuda {
 
 template <class M>
 __global__ void __launch_bounds__(kThreads)
     row_lengths_kernel(const M* mask, int64_t row_stride, int64_t col_stride, int64_t cols,
-                       long long* lengths, unsigned* flags) {
-  __shared__ long long shared[kWarps];
+                       int64_t* lengths, uint32_t* flags) {
+  RLLOSS_SHARED_ARRAY(int64_t, shared, kWarps);
   const M* row = mask + static_cast<int64_t>(blockIdx.x) * row_stride;
-  long long count = 0;
+  int64_t count = 0;
   bool binary = true;
   for (int64_t t = threadIdx.x; t < cols; t += kThreads) {
     const M value = row[t * col_stride];
@@ -36,11 +37,11 @@ template <class T, class M>
 __global__ void __launch_bounds__(kThreads)
     row_log_ratio_kernel(const T* log_prob, const T* old_log_prob, const M* mask, PrePassStrides s,
                          int64_t cols, double* out) {
-  __shared__ double shared_sum[kWarps];
-  __shared__ long long shared_count[kWarps];
+  RLLOSS_SHARED_ARRAY(double, shared_sum, kWarps);
+  RLLOSS_SHARED_ARRAY(int64_t, shared_count, kWarps);
   const int64_t b = blockIdx.x;
   double sum = 0;
-  long long count = 0;
+  int64_t count = 0;
   for (int64_t t = threadIdx.x; t < cols; t += kThreads) {
     // Masked tokens are skipped, not multiplied by 0: NaN or inf there changes nothing.
     if (mask[b * s.mask[0] + t * s.mask[1]] == M(0)) continue;
@@ -55,11 +56,11 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 __global__ void __launch_bounds__(kThreads)
-    sequence_weights_kernel(const long long* lengths, int64_t rows, AggregationRequest request,
-                            double* weights, long long* local_tokens, unsigned* flags) {
-  __shared__ long long shared[kWarps];
-  long long tokens = 0;
-  long long sequences = 0;
+    sequence_weights_kernel(const int64_t* lengths, int64_t rows, AggregationRequest request,
+                            double* weights, int64_t* local_tokens, uint32_t* flags) {
+  RLLOSS_SHARED_ARRAY(int64_t, shared, kWarps);
+  int64_t tokens = 0;
+  int64_t sequences = 0;
   for (int64_t b = threadIdx.x; b < rows; b += kThreads) {
     tokens += lengths[b];
     sequences += lengths[b] > 0;

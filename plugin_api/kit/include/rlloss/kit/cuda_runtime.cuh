@@ -50,10 +50,6 @@ class DeviceScope {
   int previous_ = 0;
 };
 
-inline size_t align_up(size_t bytes) {
-  return (bytes + 255) / 256 * 256;
-}
-
 // A private stream-ordered pool per device that keeps up to 64 MiB between calls, so scratch
 // allocation costs no driver round trip at steady state and the host's own default pool is left
 // as the host configured it. Pools live as long as the process (plugins are never unloaded).

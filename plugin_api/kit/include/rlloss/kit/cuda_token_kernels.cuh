@@ -35,7 +35,7 @@ __global__ void __launch_bounds__(kThreads)
   C terms[K > 0 ? K : 1] = {};
   const int64_t first = static_cast<int64_t>(blockIdx.x) * kTokensPerBlock + threadIdx.x;
   const bool narrow = total <= 0xffffffffll && cols <= 0xffffffffll;
-#pragma unroll
+  RLLOSS_UNROLL
   for (int j = 0; j < kTokensPerThread; ++j) {
     const int64_t index = first + int64_t{j} * kThreads;
     if (index >= total) break;
@@ -55,13 +55,13 @@ __global__ void __launch_bounds__(kThreads)
     const C weight = static_cast<C>(weights[b]);
     store_value(p.grad + at(s.grad), on ? token.dloss * is_weight * weight : C(0));
     loss += on ? token.loss * is_weight * weight : C(0);
-#pragma unroll
+    RLLOSS_UNROLL
     for (int m = 0; m < K; ++m) terms[m] += on ? token.terms[m] : C(0);
   }
-  __shared__ double shared[kWarps];
+  RLLOSS_SHARED_ARRAY(double, shared, kWarps);
   const double block_loss = block_sum(static_cast<double>(loss), shared);
   if (threadIdx.x == 0) partials[blockIdx.x * kSums] = block_loss;
-#pragma unroll
+  RLLOSS_UNROLL
   for (int m = 0; m < K; ++m) {
     const double block_term = block_sum(static_cast<double>(terms[m]), shared);
     if (threadIdx.x == 0) partials[blockIdx.x * kSums + 1 + m] = block_term;
@@ -70,11 +70,11 @@ __global__ void __launch_bounds__(kThreads)
 
 template <class Math>
 __global__ void __launch_bounds__(kThreads)
-    finalize_kernel(const double* partials, int64_t blocks, const long long* local_tokens,
-                    const unsigned* flags, OutputView loss, OutputView metrics) {
+    finalize_kernel(const double* partials, int64_t blocks, const int64_t* local_tokens,
+                    const uint32_t* flags, OutputView loss, OutputView metrics) {
   constexpr int kSums = 1 + Math::kNumTerms;
   constexpr int kMetrics = sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0]);
-  __shared__ double sums[kSums];
+  RLLOSS_SHARED_ARRAY(double, sums, kSums);
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   for (int s = warp; s < kSums; s += kWarps) {
@@ -85,12 +85,14 @@ __global__ void __launch_bounds__(kThreads)
   }
   __syncthreads();
   if (threadIdx.x != 0) return;
+  double totals[kSums];
+  for (int s = 0; s < kSums; ++s) totals[s] = sums[s];
   const bool invalid = *flags != 0;
   const double nan = __longlong_as_double(0x7ff8000000000000ll);
-  store_output(loss, 0, invalid ? nan : sums[0]);
+  store_output(loss, 0, invalid ? nan : totals[0]);
   if (metrics.data == nullptr) return;
   double values[kMetrics > 0 ? kMetrics : 1];
-  Math::finalize(sums + 1, static_cast<double>(*local_tokens), values);
+  Math::finalize(totals + 1, static_cast<double>(*local_tokens), values);
   for (int m = 0; m < kMetrics; ++m) {
     store_output(metrics, m, invalid ? nan : values[m]);
   }

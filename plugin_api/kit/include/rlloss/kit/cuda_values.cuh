@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/tensors.hpp>
 
 namespace rlloss::kit::cuda {
@@ -16,8 +17,6 @@ inline constexpr int kThreads = 256;
 inline constexpr int kWarps = kThreads / 32;
 inline constexpr int kTokensPerThread = 8;
 inline constexpr int64_t kTokensPerBlock = int64_t{kThreads} * kTokensPerThread;
-inline constexpr unsigned kInvalidMask = 1u;
-inline constexpr unsigned kInvalidGlobalCount = 2u;
 
 template <class T>
 struct ComputeType {
@@ -63,8 +62,9 @@ __device__ __forceinline__ V warp_sum(V value) {
 }
 
 // Sum over the block, the same order on every run; the result is valid in every thread.
-template <class V>
-__device__ V block_sum(V value, V* shared_warps) {
+// `shared_warps` is a RLLOSS_SHARED_ARRAY of kWarps V (a V* under nvcc).
+template <class V, class SharedArray>
+__device__ V block_sum(V value, SharedArray shared_warps) {
   value = warp_sum(value);
   const int warp = threadIdx.x / 32;
   if (threadIdx.x % 32 == 0) shared_warps[warp] = value;

@@ -1,5 +1,5 @@
 // A loss plugin's C ABI table around a Math type: create/compute/destroy, the validation of a
-// compute call, the aggregation weights and the hand-off to the CPU or CUDA pass. A plugin supplies
+// compute call, and the hand-off to the device driver on the CPU or CUDA backend. A plugin supplies
 // only its per-token math and argument declarations (see plugins/sapo/sapo_math.hpp for the
 // contract) and writes
 //   RLLOSS_DEFINE_PLUGIN(MyMath)
@@ -14,6 +14,7 @@
 #include <rlloss/kit/args.hpp>
 #include <rlloss/kit/cpu_backend.hpp>
 #include <rlloss/kit/device_call.hpp>
+#include <rlloss/kit/device_driver.hpp>
 #include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/instance.hpp>
@@ -109,7 +110,8 @@ class Plugin {
     if (c.device.device_type == kDLCUDA) {
       run_cuda(instance, c);
     } else {
-      run_cpu(instance, c, kNumMetrics);
+      CpuBackend backend(kNumMetrics);
+      run_stages(instance, c, backend);
     }
   }
 

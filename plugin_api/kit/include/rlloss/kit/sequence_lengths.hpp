@@ -97,13 +97,4 @@ void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols, 
   }
 }
 
-inline void count_sequence_lengths(const MatrixView& mask, int64_t rows, int64_t cols,
-                                   int64_t* lengths) {
-  switch (mask.dtype) {
-    case Dtype::byte: return count_sequence_lengths<uint8_t>(mask, rows, cols, lengths);
-    case Dtype::float32: return count_sequence_lengths<float>(mask, rows, cols, lengths);
-    default: return count_sequence_lengths<double>(mask, rows, cols, lengths);
-  }
-}
-
 }  // namespace rlloss::kit
