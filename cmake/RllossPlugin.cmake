@@ -75,10 +75,43 @@ function(rlloss_add_plugin name)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${RLLOSS_PLUGIN_EXPORTS_MAP})
+  if(ARG_CUDA_SOURCE AND TARGET rlloss_interp_device)
+    rlloss_add_interpreted_variant(${target} "${ARG_PLUGIN_SOURCES}" ${ARG_CUDA_SOURCE}
+                                   "${isa_list}")
+  endif()
   if(NOT ARG_NO_INSTALL)  # test plugins are never installed
     # Not install(TARGETS): CMake rewrites an existing file in place.
     install(CODE "set(RLLOSS_SOURCE_FILE \"$<TARGET_FILE:${target}>\")
                   set(RLLOSS_DESTINATION_DIR \"${RLLOSS_INSTALL_PLUGIN_DIR}\")
                   include(\"${RLLOSS_REPLACE_FILE_SCRIPT}\")")
   endif()
+endfunction()
+
+# For the tests only (never installed): lib<target>.so in RLLOSS_INTERP_PLUGIN_OUTPUT_DIR, the same
+# plugin with its CUDA kernel source compiled as C++ against the interpreted device
+# (tests/interp/), which it presents as cuda:0. The CPU kernels are the shipped plugin's objects.
+function(rlloss_add_interpreted_variant target plugin_sources cuda_source isa_list)
+  set(interp ${target}_interp)
+  get_filename_component(cuda_path ${cuda_source} ABSOLUTE)
+  set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/${interp}_kernel.cpp)
+  file(GENERATE OUTPUT ${wrapper} CONTENT "// Generated: ${cuda_source} compiled as C++ for the interpreted device.\n#include \"${cuda_path}\"\n")
+  add_library(${interp} MODULE ${plugin_sources} ${wrapper})
+  foreach(isa IN LISTS isa_list)
+    target_sources(${interp} PRIVATE $<TARGET_OBJECTS:${target}_kernel_${isa}>)
+  endforeach()
+  target_compile_definitions(${interp} PRIVATE RLLOSS_WITH_CUDA)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    target_compile_definitions(${interp} PRIVATE RLLOSS_HAVE_X86_ISA_KERNELS)
+  endif()
+  target_include_directories(${interp} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${interp} PRIVATE rlloss_interp_device rlloss::plugin_kit
+                                          OpenMP::OpenMP_CXX)
+  set_target_properties(${interp} PROPERTIES
+    PREFIX "lib"
+    OUTPUT_NAME ${target}
+    LIBRARY_OUTPUT_DIRECTORY ${RLLOSS_INTERP_PLUGIN_OUTPUT_DIR}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_link_options(${interp} PRIVATE -Wl,--exclude-libs,ALL
+                      -Wl,--version-script=${RLLOSS_PLUGIN_EXPORTS_MAP})
 endfunction()

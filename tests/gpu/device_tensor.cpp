@@ -61,6 +61,22 @@ DeviceTensor::DeviceTensor(std::vector<int64_t> shape, torch::ScalarType dtype)
   describe(dtype);
 }
 
+std::unique_ptr<DeviceTensor> DeviceTensor::broadcast_rows(const torch::Tensor& column,
+                                                           int64_t cols) {
+  std::unique_ptr<DeviceTensor> t(new DeviceTensor());
+  const torch::Tensor values = column.contiguous();
+  t->dtype_ = values.scalar_type();
+  t->bytes_ = static_cast<size_t>(values.numel() * values.element_size());
+  check(cudaMalloc(&t->data_, t->bytes_ > 0 ? t->bytes_ : 1), "cudaMalloc");
+  if (t->bytes_ > 0) {
+    check(cudaMemcpy(t->data_, values.data_ptr(), t->bytes_, cudaMemcpyHostToDevice), "upload");
+  }
+  t->shape_ = {values.numel(), cols};
+  t->strides_ = {1, 0};
+  t->describe(t->dtype_);
+  return t;
+}
+
 void DeviceTensor::describe(torch::ScalarType dtype) {
   int device = 0;
   cudaGetDevice(&device);

@@ -18,6 +18,9 @@ class DeviceTensor {
   DeviceTensor(const torch::Tensor& cpu, int64_t col_step = 1);
   // An uninitialised device tensor of `shape` (empty: 0-d) filled with 0xFF bytes (NaN floats).
   DeviceTensor(std::vector<int64_t> shape, torch::ScalarType dtype);
+  // A [rows, cols] view of one value per row (column stride 0), as advantages broadcast from
+  // [rows, 1] arrive; `column` holds the rows' values.
+  static std::unique_ptr<DeviceTensor> broadcast_rows(const torch::Tensor& column, int64_t cols);
   ~DeviceTensor();
   DeviceTensor(const DeviceTensor&) = delete;
   DeviceTensor& operator=(const DeviceTensor&) = delete;
@@ -27,11 +30,12 @@ class DeviceTensor {
   torch::Tensor to_cpu() const;
 
  private:
+  DeviceTensor() = default;
   void describe(torch::ScalarType dtype);
 
   void* data_ = nullptr;
   size_t bytes_ = 0;
-  torch::ScalarType dtype_;
+  torch::ScalarType dtype_ = torch::kFloat64;
   std::vector<int64_t> shape_;
   std::vector<int64_t> strides_;
   DLTensor dl_{};

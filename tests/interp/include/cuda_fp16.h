@@ -1,0 +1,3 @@
+// The interpreted device's stand-in for CUDA's <cuda_fp16.h> (tests/interp/README.md).
+#pragma once
+#include <rlloss/interp/half_types.hpp>

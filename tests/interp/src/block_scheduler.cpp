@@ -1,0 +1,568 @@
+#include "block_scheduler.hpp"
+
+#include <algorithm>
+#include <boost/context/fiber.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "stack_pool.hpp"
+
+namespace rlloss::interp {
+namespace {
+
+namespace context = boost::context;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kStackBytes = 512 * 1024;  // ASan's frames are several times larger
+#else
+constexpr std::size_t kStackBytes = 128 * 1024;
+#endif
+constexpr int kWarpSize = 32;
+
+enum class ThreadState { runnable, at_barrier, at_warp_op, done };
+
+struct CudaThread {
+  uint3 index{};
+  int linear = 0;
+  ThreadState state = ThreadState::runnable;
+  SourcePlace waiting_at{nullptr, 0};
+  SourcePlace last_sync{nullptr, 0};  // the last barrier or warp operation it passed
+  context::fiber fiber;               // its own context while suspended
+  context::fiber scheduler;           // the scheduler's context while it runs
+  uint64_t warp_result = 0;
+};
+
+struct PendingWarpOp {
+  bool active = false;
+  WarpOp op = WarpOp::sync;
+  unsigned mask = 0;
+  int width = kWarpSize;
+  SourcePlace place{nullptr, 0};
+  unsigned arrived = 0;
+  uint64_t values[kWarpSize] = {};
+  int operands[kWarpSize] = {};
+};
+
+struct SharedAllocation {
+  SharedDeclaration declaration;
+  size_t element_size = 0;
+  int64_t count = 0;
+  std::unique_ptr<unsigned char[]> bytes;
+  std::unique_ptr<SharedShadow[]> shadow;
+};
+
+const char* op_name(WarpOp op) {
+  switch (op) {
+    case WarpOp::shfl: return "__shfl_sync";
+    case WarpOp::shfl_up: return "__shfl_up_sync";
+    case WarpOp::shfl_down: return "__shfl_down_sync";
+    case WarpOp::shfl_xor: return "__shfl_xor_sync";
+    case WarpOp::ballot: return "__ballot_sync";
+    case WarpOp::any: return "__any_sync";
+    case WarpOp::all: return "__all_sync";
+    case WarpOp::sync: return "__syncwarp";
+  }
+  return "?";
+}
+
+std::string where(SourcePlace place) {
+  if (place.file == nullptr) return "the kernel's start";
+  std::string file = place.file;
+  const size_t slash = file.find_last_of('/');
+  if (slash != std::string::npos) file = file.substr(slash + 1);
+  return file + ":" + std::to_string(place.line);
+}
+
+std::string coordinates(const uint3& i) {
+  return "(" + std::to_string(i.x) + "," + std::to_string(i.y) + "," + std::to_string(i.z) + ")";
+}
+
+class BlockRun;
+thread_local BlockRun* current_block = nullptr;
+thread_local CudaThread* current_thread = nullptr;
+
+class BlockRun {
+ public:
+  BlockRun(const LaunchRequest& request, uint3 block, const std::function<void()>& body,
+           uint64_t seed, StackPool& stacks)
+      : request_(request), block_(block), body_(body), stacks_(stacks) {
+    std::seed_seq seeds{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), block.x,
+                        block.y, block.z};
+    rng_.seed(seeds);
+    const dim3 d = request.block;
+    threads_.resize(static_cast<size_t>(d.x) * d.y * d.z);
+    for (size_t i = 0; i < threads_.size(); ++i) {
+      CudaThread& t = threads_[i];
+      t.linear = static_cast<int>(i);
+      t.index = {static_cast<unsigned>(i % d.x), static_cast<unsigned>(i / d.x % d.y),
+                 static_cast<unsigned>(i / (static_cast<size_t>(d.x) * d.y))};
+    }
+    warps_.resize((threads_.size() + kWarpSize - 1) / kWarpSize);
+  }
+
+  ~BlockRun() {
+    // Suspended fibers are unwound (Boost.Context throws forced_unwind into them) with this
+    // block still current, so nothing they touch on the way out is gone.
+    BlockRun* outer = current_block;
+    current_block = this;
+    for (CudaThread& t : threads_) {
+      current_thread = &t;
+      t.fiber = context::fiber();
+    }
+    current_block = outer;
+    current_thread = nullptr;
+  }
+
+  std::string run() {
+    for (CudaThread& t : threads_) {
+      t.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks_},
+                               [this, &t](context::fiber&& scheduler) {
+                                 t.scheduler = std::move(scheduler);
+                                 body_();
+                                 t.state = ThreadState::done;
+                                 return std::move(t.scheduler);
+                               });
+      runnable_.push_back(t.linear);
+    }
+    while (fault_.empty()) {
+      if (runnable_.empty()) {
+        if (!release_or_report()) break;
+        continue;
+      }
+      const size_t pick = static_cast<size_t>(rng_() % runnable_.size());
+      const int id = runnable_[pick];
+      runnable_[pick] = runnable_.back();
+      runnable_.pop_back();
+      resume(threads_[id]);
+    }
+    return fault_;
+  }
+
+  const LaunchRequest& request() const { return request_; }
+  const uint3& block() const { return block_; }
+  uint32_t epoch() const { return epoch_; }
+
+  void barrier(SourcePlace place) {
+    CudaThread& t = *current_thread;
+    t.state = ThreadState::at_barrier;
+    t.waiting_at = place;
+    suspend();
+    t.last_sync = place;
+  }
+
+  uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int operand, int width,
+                   SourcePlace place) {
+    CudaThread& t = *current_thread;
+    const int lane = t.linear % kWarpSize;
+    PendingWarpOp& w = warps_[static_cast<size_t>(t.linear / kWarpSize)];
+    if (!(mask >> lane & 1u)) {
+      fault("warp operation without its own lane", place,
+            op_name(op) + std::string(" with mask ") + hex(mask) + " does not name lane " +
+                std::to_string(lane) + " that calls it");
+    }
+    if (width < 1 || width > kWarpSize || (width & (width - 1)) != 0) {
+      fault("bad warp operation", place,
+            op_name(op) + std::string(" with width ") + std::to_string(width) +
+                ": must be a power of two up to 32");
+    }
+    if (w.active && (w.op != op || w.mask != mask || w.width != width ||
+                     w.place.file != place.file || w.place.line != place.line)) {
+      fault("divergent warp operation", place,
+            std::string(op_name(op)) + " with mask " + hex(mask) + " while lanes " +
+                lanes(w.arrived) + " wait at " + op_name(w.op) + " with mask " + hex(w.mask) +
+                " at " + where(w.place));
+    }
+    if (!w.active) {
+      w.active = true;
+      w.op = op;
+      w.mask = mask;
+      w.width = width;
+      w.place = place;
+      w.arrived = 0;
+    }
+    w.arrived |= 1u << lane;
+    w.values[lane] = value;
+    w.operands[lane] = operand;
+    if (all_named_lanes_arrived(w, t.linear / kWarpSize)) {
+      complete(w, t.linear / kWarpSize, /*caller=*/t.linear);
+    } else {
+      t.state = ThreadState::at_warp_op;
+      t.waiting_at = place;
+      suspend();
+    }
+    t.last_sync = place;
+    return t.warp_result;
+  }
+
+  // Records the first fault, naming `named`, and stops the calling thread's fiber for good.
+  [[noreturn]] void fault(const std::string& kind, SourcePlace place, const std::string& detail) {
+    record_fault(kind, place, detail, *current_thread);
+    suspend();  // never resumed: the block is torn down, which unwinds this fiber
+    std::abort();
+  }
+
+  void* shared(const SharedDeclaration& declaration, size_t element_size, int64_t count,
+               SharedShadow** shadow) {
+    auto found = shared_.find(declaration.site);
+    if (found == shared_.end()) {
+      SharedAllocation a;
+      a.declaration = declaration;
+      a.element_size = element_size;
+      a.count = count;
+      const size_t bytes = element_size * static_cast<size_t>(count > 0 ? count : 0);
+      a.bytes.reset(new unsigned char[bytes > 0 ? bytes : 1]);
+      std::fill(a.bytes.get(), a.bytes.get() + bytes, static_cast<unsigned char>(0xFF));
+      a.shadow.reset(new SharedShadow[static_cast<size_t>(count > 0 ? count : 1)]);
+      found = shared_.emplace(declaration.site, std::move(a)).first;
+    } else if (found->second.element_size != element_size || found->second.count != count) {
+      fault("inconsistent shared declaration", declaration.place,
+            "'" + std::string(declaration.name) + "' declared with " + std::to_string(count) +
+                " elements where another thread declared " + std::to_string(found->second.count));
+    }
+    *shadow = found->second.shadow.get();
+    return found->second.bytes.get();
+  }
+
+  std::string thread_name(int linear) const { return coordinates(threads_[linear].index); }
+
+  std::string last_sync_of_current() const { return where(current_thread->last_sync); }
+
+ private:
+  static std::string hex(unsigned value) {
+    std::ostringstream out;
+    out << "0x" << std::hex << value;
+    return out.str();
+  }
+
+  static std::string lanes(unsigned bits) {
+    std::string out;
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      if (!(bits >> lane & 1u)) continue;
+      int end = lane;
+      while (end + 1 < kWarpSize && (bits >> (end + 1) & 1u)) ++end;
+      if (!out.empty()) out += ",";
+      out += std::to_string(lane);
+      if (end > lane) out += "-" + std::to_string(end);
+      lane = end;
+    }
+    return "{" + out + "}";
+  }
+
+  // A named lane counts as arrived once it has arrived or exited (CUDA asks the non-exited
+  // threads named in the mask to take part); lanes past the block's last thread have exited.
+  bool all_named_lanes_arrived(const PendingWarpOp& w, int warp) const {
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      if (!(w.mask >> lane & 1u) || (w.arrived >> lane & 1u)) continue;
+      const size_t id = static_cast<size_t>(warp * kWarpSize + lane);
+      if (id < threads_.size() && threads_[id].state != ThreadState::done) return false;
+    }
+    return true;
+  }
+
+  // Every arrived lane gets its result; those that waited become runnable.
+  void complete(PendingWarpOp& w, int warp, int caller) {
+    uint64_t results[kWarpSize] = {};
+    unsigned votes = 0;
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      if ((w.arrived >> lane & 1u) && w.values[lane] != 0) votes |= 1u << lane;
+    }
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      if (!(w.arrived >> lane & 1u)) continue;
+      const int segment = lane & ~(w.width - 1);
+      const int position = lane - segment;
+      int source = lane;
+      switch (w.op) {
+        case WarpOp::shfl: source = segment + (w.operands[lane] & (w.width - 1)); break;
+        case WarpOp::shfl_up:
+          source = position >= w.operands[lane] ? lane - w.operands[lane] : lane;
+          break;
+        case WarpOp::shfl_down:
+          source = position + w.operands[lane] < w.width ? lane + w.operands[lane] : lane;
+          break;
+        case WarpOp::shfl_xor: {
+          const int other = lane ^ w.operands[lane];
+          source = other >= segment + w.width || other < 0 ? lane : other;
+          break;
+        }
+        case WarpOp::ballot: results[lane] = votes; continue;
+        case WarpOp::any: results[lane] = votes != 0; continue;
+        case WarpOp::all: results[lane] = (votes & w.arrived) == w.arrived; continue;
+        case WarpOp::sync: continue;
+      }
+      if (source < 0 || source >= kWarpSize || !(w.arrived >> source & 1u)) {
+        record_fault("warp shuffle from a lane that is not there", w.place,
+                     std::string(op_name(w.op)) + " in lane " + std::to_string(lane) +
+                         " reads lane " + std::to_string(source) + ", which " +
+                         (source >= 0 && source < kWarpSize && (w.mask >> source & 1u)
+                              ? "has exited"
+                              : "the mask " + hex(w.mask) + " does not name") +
+                         ": its value is undefined",
+                     threads_[static_cast<size_t>(warp * kWarpSize + lane)]);
+        if (caller >= 0) {  // on the calling lane's fiber: it stops here
+          suspend();
+          std::abort();
+        }
+        return;
+      }
+      results[lane] = w.values[source];
+    }
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      if (!(w.arrived >> lane & 1u)) continue;
+      const int id = warp * kWarpSize + lane;
+      CudaThread& t = threads_[static_cast<size_t>(id)];
+      t.warp_result = results[lane];
+      if (id != caller) {
+        t.state = ThreadState::runnable;
+        runnable_.push_back(id);
+      }
+    }
+    w.active = false;
+  }
+
+  void resume(CudaThread& t) {
+    current_block = this;
+    current_thread = &t;
+    t.state = ThreadState::runnable;
+    t.fiber = std::move(t.fiber).resume();
+    current_thread = nullptr;
+    if (t.state == ThreadState::done) {
+      // A lane's exit may complete its warp's pending operation.
+      const int warp = t.linear / kWarpSize;
+      PendingWarpOp& w = warps_[static_cast<size_t>(warp)];
+      if (fault_.empty() && w.active && all_named_lanes_arrived(w, warp)) complete(w, warp, -1);
+    }
+  }
+
+  void suspend() {
+    CudaThread& t = *current_thread;
+    t.scheduler = std::move(t.scheduler).resume();
+  }
+
+  // No thread can run: release a barrier every thread waits at, or report why the block is stuck.
+  bool release_or_report() {
+    std::vector<int> exited, at_barrier, at_warp;
+    for (const CudaThread& t : threads_) {
+      if (t.state == ThreadState::done) exited.push_back(t.linear);
+      if (t.state == ThreadState::at_barrier) at_barrier.push_back(t.linear);
+      if (t.state == ThreadState::at_warp_op) at_warp.push_back(t.linear);
+    }
+    if (exited.size() == threads_.size()) return false;
+    if (!at_warp.empty()) {
+      const CudaThread& t = threads_[static_cast<size_t>(at_warp.front())];
+      const PendingWarpOp& w = warps_[static_cast<size_t>(t.linear / kWarpSize)];
+      std::string missing;
+      for (int lane = 0; lane < kWarpSize; ++lane) {
+        const size_t id = static_cast<size_t>(t.linear / kWarpSize * kWarpSize + lane);
+        if (!(w.mask >> lane & 1u) || (w.arrived >> lane & 1u) || id >= threads_.size()) continue;
+        missing += (missing.empty() ? "" : "; ") + std::string("lane ") + std::to_string(lane) +
+                   " waits at " +
+                   (threads_[id].state == ThreadState::at_barrier ? "__syncthreads() at "
+                                                                  : "another operation at ") +
+                   where(threads_[id].waiting_at);
+      }
+      record_fault("divergent warp operation", w.place,
+                   std::string(op_name(w.op)) + " with mask " + hex(w.mask) + " reached by lanes " +
+                       lanes(w.arrived) + " of warp " + std::to_string(t.linear / kWarpSize) +
+                       " but not by every lane it names: " + missing,
+                   t);
+      return false;
+    }
+    const CudaThread& first = threads_[static_cast<size_t>(at_barrier.front())];
+    bool same_place = true;
+    for (const int id : at_barrier) {
+      const SourcePlace p = threads_[static_cast<size_t>(id)].waiting_at;
+      same_place &= p.file == first.waiting_at.file && p.line == first.waiting_at.line;
+    }
+    if (exited.empty() && same_place) {
+      ++epoch_;
+      for (const int id : at_barrier) {
+        threads_[static_cast<size_t>(id)].state = ThreadState::runnable;
+        runnable_.push_back(id);
+      }
+      return true;
+    }
+    if (!same_place) {
+      std::map<std::string, std::vector<int>> by_place;
+      for (const int id : at_barrier) {
+        by_place[where(threads_[static_cast<size_t>(id)].waiting_at)].push_back(id);
+      }
+      std::string detail;
+      for (const auto& [place, ids] : by_place) {
+        detail += (detail.empty() ? "" : ", ") + std::to_string(ids.size()) + " threads (first " +
+                  thread_name(ids.front()) + ") wait at " + place;
+      }
+      record_fault("barrier divergence", first.waiting_at,
+                   "the block's threads wait at different __syncthreads(): " + detail +
+                       " (a barrier inside a branch the whole block does not take)",
+                   first);
+    } else {
+      record_fault(
+          "barrier not reached by every thread", first.waiting_at,
+          std::to_string(at_barrier.size()) + " threads wait at this __syncthreads() but " +
+              std::to_string(exited.size()) + " threads (first " + thread_name(exited.front()) +
+              ") exited without reaching it: a barrier inside a branch or after an "
+              "early return; on a GPU the block hangs or reads stale shared memory",
+          first);
+    }
+    return false;
+  }
+
+  void record_fault(const std::string& kind, SourcePlace place, const std::string& detail,
+                    const CudaThread& named) {
+    if (!fault_.empty()) return;
+    std::ostringstream report;
+    report << kind << " in kernel '" << request_.kernel << "' block " << coordinates(block_)
+           << ", thread " << coordinates(named.index) << " at " << where(place) << ": " << detail;
+    fault_ = report.str();
+  }
+
+  const LaunchRequest& request_;
+  uint3 block_;
+  const std::function<void()>& body_;
+  StackPool& stacks_;
+  std::mt19937_64 rng_;
+  std::vector<CudaThread> threads_;
+  std::vector<PendingWarpOp> warps_;
+  std::vector<int> runnable_;
+  std::map<const void*, SharedAllocation> shared_;
+  uint32_t epoch_ = 1;  // 0 marks "never" in the shadow
+  std::string fault_;
+};
+
+BlockRun& block_or_die() {
+  if (current_block == nullptr || current_thread == nullptr) {
+    std::fprintf(stderr, "rlloss interpreted device: a kernel builtin called outside a kernel\n");
+    std::abort();
+  }
+  return *current_block;
+}
+
+std::string shared_place(const SharedDeclaration& d, int64_t index, size_t element_size) {
+  return "shared '" + std::string(d.name) + "'[" + std::to_string(index) + "] (byte " +
+         std::to_string(static_cast<size_t>(index) * element_size) + " of the array declared at " +
+         where(d.place) + ")";
+}
+
+}  // namespace
+
+std::string run_grid(const LaunchRequest& request, const std::function<void()>& body, uint64_t seed,
+                     GridCounts* counts) {
+  thread_local StackPool stacks(kStackBytes);
+  std::vector<uint3> blocks;
+  for (unsigned z = 0; z < request.grid.z; ++z) {
+    for (unsigned y = 0; y < request.grid.y; ++y) {
+      for (unsigned x = 0; x < request.grid.x; ++x) blocks.push_back({x, y, z});
+    }
+  }
+  // Blocks run in any order on a GPU; here in one drawn from the seed.
+  std::mt19937_64 order(seed ^ 0x9e3779b97f4a7c15ull);
+  std::shuffle(blocks.begin(), blocks.end(), order);
+  for (const uint3& block : blocks) {
+    BlockRun run(request, block, body, seed, stacks);
+    const std::string fault = run.run();
+    counts->blocks += 1;
+    counts->threads += static_cast<uint64_t>(request.block.x) * request.block.y * request.block.z;
+    if (!fault.empty()) return fault;
+  }
+  return {};
+}
+
+// ---- what kernel_context.hpp declares ----------------------------------------------------------
+
+const uint3& thread_index() {
+  block_or_die();
+  return current_thread->index;
+}
+const uint3& block_index() {
+  return block_or_die().block();
+}
+const dim3& block_dim() {
+  return block_or_die().request().block;
+}
+const dim3& grid_dim() {
+  return block_or_die().request().grid;
+}
+
+void sync_threads(SourcePlace place) {
+  block_or_die().barrier(place);
+}
+
+uint64_t warp_collective(WarpOp op, unsigned mask, uint64_t value, int operand, int width,
+                         SourcePlace place) {
+  return block_or_die().warp_op(op, mask, value, operand, width, place);
+}
+
+void kernel_fault(const char* what, SourcePlace place) {
+  block_or_die().fault("kernel fault", place, what);
+}
+
+void* shared_storage(const SharedDeclaration& declaration, size_t element_size, int64_t count,
+                     SharedShadow** shadow) {
+  return block_or_die().shared(declaration, element_size, count, shadow);
+}
+
+void check_shared_read(const SharedDeclaration& declaration, SharedShadow& shadow, int64_t index,
+                       size_t element_size) {
+  BlockRun& b = block_or_die();
+  const int me = current_thread->linear;
+  if (shadow.write_epoch == 0) {
+    b.fault("uninitialised shared-memory read", declaration.place,
+            "reads " + shared_place(declaration, index, element_size) +
+                ", which no thread of the block has written (after its last barrier or warp "
+                "operation at " +
+                b.last_sync_of_current() + ")");
+  }
+  if (shadow.write_epoch == b.epoch() && shadow.writer != me) {
+    b.fault("shared-memory race", declaration.place,
+            "reads " + shared_place(declaration, index, element_size) + " written by thread " +
+                b.thread_name(shadow.writer) +
+                " since the last __syncthreads() (the reader's last barrier or warp operation: " +
+                b.last_sync_of_current() + ")");
+  }
+  if (shadow.read_epoch != b.epoch()) {
+    shadow.read_epoch = b.epoch();
+    shadow.reader = me;
+  } else if (shadow.reader != me) {
+    shadow.reader = -2;
+  }
+}
+
+void check_shared_write(const SharedDeclaration& declaration, SharedShadow& shadow, int64_t index,
+                        size_t element_size) {
+  BlockRun& b = block_or_die();
+  const int me = current_thread->linear;
+  if (shadow.write_epoch == b.epoch() && shadow.writer != me) {
+    b.fault("shared-memory race", declaration.place,
+            "writes " + shared_place(declaration, index, element_size) + ", which thread " +
+                b.thread_name(shadow.writer) +
+                " wrote since the last __syncthreads() (write-write conflict; the writer's last "
+                "barrier or warp operation: " +
+                b.last_sync_of_current() + ")");
+  }
+  if (shadow.read_epoch == b.epoch() && shadow.reader != me) {
+    b.fault("shared-memory race", declaration.place,
+            "writes " + shared_place(declaration, index, element_size) + ", which " +
+                (shadow.reader == -2 ? std::string("several threads")
+                                     : "thread " + b.thread_name(shadow.reader)) +
+                " read since the last __syncthreads() (write after read; the writer's last "
+                "barrier or warp operation: " +
+                b.last_sync_of_current() + ")");
+  }
+  shadow.write_epoch = b.epoch();
+  shadow.writer = me;
+}
+
+void shared_out_of_bounds(const SharedDeclaration& declaration, int64_t index, int64_t count) {
+  block_or_die().fault("shared-memory index out of bounds", declaration.place,
+                       "index " + std::to_string(index) + " of shared '" + declaration.name +
+                           "', which has " + std::to_string(count) + " elements");
+}
+
+}  // namespace rlloss::interp
