@@ -75,6 +75,8 @@ LossInputs random_batch(int64_t rows, int64_t cols, uint64_t seed, double log_ra
   if (rows > 2) lengths[0] = 0;
   if (rows > 1) lengths[1] = cols;
   auto mask = torch::arange(cols).unsqueeze(0) < lengths;
+  // Holes inside the rows after the first two (a multi-turn mask hides tool output mid-row).
+  if (rows > 2) mask.slice(0, 2) &= torch::rand({rows - 2, cols}) > 0.15;
   in.response_mask = mask.to(mask_dtype);
   if (is_weights) in.rollout_is_weights = 0.5 + torch::rand({rows, cols}, f64);
   const double nan = std::nan("");
@@ -413,6 +415,18 @@ TEST_F(CudaLossTest, BadMaskValuesPoisonTheLossInsteadOfTrainingOnGarbage) {
   const Outputs out = run_cuda(*loss, in);
   EXPECT_TRUE(std::isnan(out.loss.item<double>()));
   EXPECT_TRUE(torch::isnan(out.metrics).all().item<bool>());
+}
+
+TEST_F(CudaLossTest, GlobalCountBelowTheBatchPoisonsTheLoss) {
+  const auto loss = make_loss("sapo", "token-mean");
+  LossInputs in = random_batch(4, 100, 3, 0.1, false, torch::kBool);
+  const int64_t tokens = in.response_mask.to(torch::kBool).sum().item<int64_t>();
+  in.normalisers = {tokens - 1, -1, 1};
+  const Outputs out = run_cuda(*loss, in);
+  EXPECT_TRUE(std::isnan(out.loss.item<double>()));
+  EXPECT_TRUE(torch::isnan(out.metrics).all().item<bool>());
+  in.normalisers = {tokens, -1, 1};
+  expect_matches_reference("sapo", *loss, in, run_cuda(*loss, in), "the exact global count");
 }
 
 TEST_F(CudaLossTest, MixedDevicesAreRefused) {

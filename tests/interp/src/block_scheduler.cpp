@@ -14,10 +14,44 @@
 
 #include "stack_pool.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RLLOSS_INTERP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RLLOSS_INTERP_ASAN 1
+#endif
+#endif
+#if defined(RLLOSS_INTERP_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace rlloss::interp {
 namespace {
 
 namespace context = boost::context;
+
+// AddressSanitizer must be told of every switch between stacks (Boost.Context's fcontext fibers
+// do not tell it). Every switch is the scheduler resuming a thread or a thread yielding back, so
+// both sides are annotated here; without ASan these do nothing.
+void start_switch(void** fake_stack_save, const void* bottom, size_t size) {
+#if defined(RLLOSS_INTERP_ASAN)
+  __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+#else
+  (void)fake_stack_save, (void)bottom, (void)size;
+#endif
+}
+
+void finish_switch(void* fake_stack_save, const void** bottom_old, size_t* size_old) {
+#if defined(RLLOSS_INTERP_ASAN)
+  __sanitizer_finish_switch_fiber(fake_stack_save, bottom_old, size_old);
+#else
+  (void)fake_stack_save, (void)bottom_old, (void)size_old;
+#endif
+}
+
+// Thrown inside a thread's fiber to end it: from a fault, or when the block is torn down after
+// one. Caught where the fiber starts, so every fiber ends by returning.
+struct BlockAborted {};
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr std::size_t kStackBytes = 512 * 1024;  // ASan's frames are several times larger
@@ -36,6 +70,8 @@ struct CudaThread {
   SourcePlace last_sync{nullptr, 0};  // the last barrier or warp operation it passed
   context::fiber fiber;               // its own context while suspended
   context::fiber scheduler;           // the scheduler's context while it runs
+  context::stack_context stack;       // its fiber's stack
+  void* fake_stack = nullptr;         // ASan's fake stack while it is switched out
   uint64_t warp_result = 0;
 };
 
@@ -107,26 +143,20 @@ class BlockRun {
     warps_.resize((threads_.size() + kWarpSize - 1) / kWarpSize);
   }
 
-  ~BlockRun() {
-    // Suspended fibers are unwound (Boost.Context throws forced_unwind into them) with this
-    // block still current, so nothing they touch on the way out is gone.
-    BlockRun* outer = current_block;
-    current_block = this;
-    for (CudaThread& t : threads_) {
-      current_thread = &t;
-      t.fiber = context::fiber();
-    }
-    current_block = outer;
-    current_thread = nullptr;
-  }
-
   std::string run() {
     for (CudaThread& t : threads_) {
-      t.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks_},
+      t.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks_, &t.stack},
                                [this, &t](context::fiber&& scheduler) {
+                                 finish_switch(nullptr, &scheduler_bottom_, &scheduler_size_);
                                  t.scheduler = std::move(scheduler);
-                                 body_();
+                                 if (!aborting_) {
+                                   try {
+                                     body_();
+                                   } catch (const BlockAborted&) {
+                                   }
+                                 }
                                  t.state = ThreadState::done;
+                                 start_switch(nullptr, scheduler_bottom_, scheduler_size_);
                                  return std::move(t.scheduler);
                                });
       runnable_.push_back(t.linear);
@@ -141,6 +171,12 @@ class BlockRun {
       runnable_[pick] = runnable_.back();
       runnable_.pop_back();
       resume(threads_[id]);
+    }
+    // After a fault, every thread still suspended (or never started) is resumed once to end:
+    // suspend() throws BlockAborted into it, so its stack unwinds and its fiber returns.
+    aborting_ = true;
+    for (CudaThread& t : threads_) {
+      if (t.fiber) resume(t);
     }
     return fault_;
   }
@@ -204,8 +240,7 @@ class BlockRun {
   // Records the first fault, naming `named`, and stops the calling thread's fiber for good.
   [[noreturn]] void fault(const std::string& kind, SourcePlace place, const std::string& detail) {
     record_fault(kind, place, detail, *current_thread);
-    suspend();  // never resumed: the block is torn down, which unwinds this fiber
-    std::abort();
+    throw BlockAborted{};
   }
 
   void* shared(const SharedDeclaration& declaration, size_t element_size, int64_t count,
@@ -305,10 +340,7 @@ class BlockRun {
                               : "the mask " + hex(w.mask) + " does not name") +
                          ": its value is undefined",
                      threads_[static_cast<size_t>(warp * kWarpSize + lane)]);
-        if (caller >= 0) {  // on the calling lane's fiber: it stops here
-          suspend();
-          std::abort();
-        }
+        if (caller >= 0) throw BlockAborted{};  // on the calling lane's fiber: it stops here
         return;
       }
       results[lane] = w.values[source];
@@ -330,7 +362,9 @@ class BlockRun {
     current_block = this;
     current_thread = &t;
     t.state = ThreadState::runnable;
+    start_switch(&scheduler_fake_stack_, stack_bottom(t.stack), t.stack.size);
     t.fiber = std::move(t.fiber).resume();
+    finish_switch(scheduler_fake_stack_, nullptr, nullptr);
     current_thread = nullptr;
     if (t.state == ThreadState::done) {
       // A lane's exit may complete its warp's pending operation.
@@ -340,9 +374,18 @@ class BlockRun {
     }
   }
 
+  static const void* stack_bottom(const context::stack_context& stack) {
+    return static_cast<const char*>(stack.sp) - stack.size;
+  }
+
+  // Back to the scheduler until it resumes this thread; throws BlockAborted when that is only to
+  // end it.
   void suspend() {
     CudaThread& t = *current_thread;
+    start_switch(&t.fake_stack, scheduler_bottom_, scheduler_size_);
     t.scheduler = std::move(t.scheduler).resume();
+    finish_switch(t.fake_stack, &scheduler_bottom_, &scheduler_size_);
+    if (aborting_) throw BlockAborted{};
   }
 
   // No thread can run: release a barrier every thread waits at, or report why the block is stuck.
@@ -357,15 +400,20 @@ class BlockRun {
     if (!at_warp.empty()) {
       const CudaThread& t = threads_[static_cast<size_t>(at_warp.front())];
       const PendingWarpOp& w = warps_[static_cast<size_t>(t.linear / kWarpSize)];
-      std::string missing;
+      // The lanes that have not arrived, grouped by where they wait.
+      std::map<std::string, unsigned> waiting;
       for (int lane = 0; lane < kWarpSize; ++lane) {
         const size_t id = static_cast<size_t>(t.linear / kWarpSize * kWarpSize + lane);
         if (!(w.mask >> lane & 1u) || (w.arrived >> lane & 1u) || id >= threads_.size()) continue;
-        missing += (missing.empty() ? "" : "; ") + std::string("lane ") + std::to_string(lane) +
-                   " waits at " +
-                   (threads_[id].state == ThreadState::at_barrier ? "__syncthreads() at "
-                                                                  : "another operation at ") +
-                   where(threads_[id].waiting_at);
+        const CudaThread& other = threads_[id];
+        waiting[(other.state == ThreadState::at_barrier ? "__syncthreads() at "
+                                                        : "another warp operation at ") +
+                where(other.waiting_at)] |= 1u << lane;
+      }
+      std::string missing;
+      for (const auto& [place, bits] : waiting) {
+        missing += (missing.empty() ? "" : "; ") + std::string("lanes ") + lanes(bits) +
+                   " wait at " + place;
       }
       record_fault("divergent warp operation", w.place,
                    std::string(op_name(w.op)) + " with mask " + hex(w.mask) + " reached by lanes " +
@@ -434,6 +482,11 @@ class BlockRun {
   std::map<const void*, SharedAllocation> shared_;
   uint32_t epoch_ = 1;  // 0 marks "never" in the shadow
   std::string fault_;
+  bool aborting_ = false;
+  // The scheduler's own stack, for the annotations of switches back to it.
+  const void* scheduler_bottom_ = nullptr;
+  size_t scheduler_size_ = 0;
+  void* scheduler_fake_stack_ = nullptr;
 };
 
 BlockRun& block_or_die() {

@@ -5,6 +5,17 @@
 
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RLLOSS_INTERP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RLLOSS_INTERP_ASAN 1
+#endif
+#endif
+#if defined(RLLOSS_INTERP_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace rlloss::interp {
 
 StackPool::StackPool(std::size_t stack_bytes) : stack_bytes_(stack_bytes) {}
@@ -34,6 +45,10 @@ boost::context::stack_context StackPool::allocate() {
 }
 
 void StackPool::deallocate(boost::context::stack_context& stack) noexcept {
+#if defined(RLLOSS_INTERP_ASAN)
+  // The frames of the fiber that ended may have left their redzones poisoned.
+  __asan_unpoison_memory_region(static_cast<char*>(stack.sp) - stack.size, stack.size);
+#endif
   free_.push_back(stack);
 }
 

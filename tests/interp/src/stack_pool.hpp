@@ -25,10 +25,12 @@ class StackPool {
   std::vector<void*> mappings_;
 };
 
-// The StackAllocator concept of Boost.Context over a pool the caller owns.
+// The StackAllocator concept of Boost.Context over a pool the caller owns; `given` learns the
+// stack handed out (the scheduler tells AddressSanitizer its bounds at each switch).
 struct PooledStack {
   StackPool* pool;
-  boost::context::stack_context allocate() { return pool->allocate(); }
+  boost::context::stack_context* given;
+  boost::context::stack_context allocate() { return *given = pool->allocate(); }
   void deallocate(boost::context::stack_context& stack) noexcept { pool->deallocate(stack); }
 };
 

@@ -107,7 +107,7 @@ TEST(InterpDetection, DivergentShuffleIsReported) {
   EXPECT_THAT(flawed.report,
               AllOf(HasSubstr("divergent warp operation in kernel 'divergent_shuffle'"),
                     HasSubstr("__shfl_down_sync with mask 0xffffffff reached by lanes {0-15}"),
-                    HasSubstr("lane 16 waits at __syncthreads() at flawed_kernels.cpp:")));
+                    HasSubstr("lanes {16-31} wait at __syncthreads() at flawed_kernels.cpp:")));
 }
 
 TEST(InterpDetection, ShuffleFromAnExitedLaneIsReported) {
