@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -62,17 +63,73 @@ constexpr int kWarpSize = 32;
 
 enum class ThreadState { runnable, at_barrier, at_warp_op, done };
 
+class BlockRun;
+struct CudaThread;
+
+// A fiber that runs CUDA threads, one after another: a block's threads are given the workers of
+// the host thread's pool, so fibers (and ASan's fake stacks, which made each new fiber cost
+// milliseconds) are made once per host thread, not once per CUDA thread of every block.
+struct Worker {
+  context::fiber fiber;          // its own context while suspended
+  context::fiber scheduler;      // the scheduler's context while it runs
+  context::stack_context stack;  // its fiber's stack
+  void* fake_stack = nullptr;    // ASan's fake stack while it is switched out
+  // The scheduler's own stack, for the annotations of switches back to it.
+  const void* scheduler_bottom = nullptr;
+  size_t scheduler_size = 0;
+  BlockRun* block = nullptr;  // what it runs next, set before each resume that starts a thread
+  CudaThread* thread = nullptr;
+};
+
 struct CudaThread {
   uint3 index{};
   int linear = 0;
   ThreadState state = ThreadState::runnable;
+  bool started = false;
   SourcePlace waiting_at{nullptr, 0};
   SourcePlace last_sync{nullptr, 0};  // the last barrier or warp operation it passed
-  context::fiber fiber;               // its own context while suspended
-  context::fiber scheduler;           // the scheduler's context while it runs
-  context::stack_context stack;       // its fiber's stack
-  void* fake_stack = nullptr;         // ASan's fake stack while it is switched out
+  Worker* worker = nullptr;
   uint64_t warp_result = 0;
+};
+
+void run_thread_of(Worker& worker);
+void yield_to_scheduler(Worker& worker);
+
+// The workers of one host thread; never destroyed, so no suspended fiber is ever unwound by
+// Boost at exit (every pool stays reachable from `all_pools` for LeakSanitizer).
+class WorkerPool {
+ public:
+  static WorkerPool& of_this_thread() {
+    thread_local WorkerPool* pool = [] {
+      static std::mutex mutex;
+      static std::vector<WorkerPool*>* all_pools = new std::vector<WorkerPool*>();
+      auto* created = new WorkerPool();
+      std::lock_guard<std::mutex> lock(mutex);
+      all_pools->push_back(created);
+      return created;
+    }();
+    return *pool;
+  }
+
+  Worker& worker(size_t i) {
+    while (workers_.size() <= i) {
+      auto worker = std::make_unique<Worker>();
+      Worker* w = worker.get();
+      w->fiber = context::fiber(std::allocator_arg, PooledStack{&stacks_, &w->stack},
+                                [w](context::fiber&& scheduler) {
+                                  finish_switch(nullptr, &w->scheduler_bottom, &w->scheduler_size);
+                                  w->scheduler = std::move(scheduler);
+                                  for (;;) run_thread_of(*w);
+                                  return std::move(w->scheduler);
+                                });
+      workers_.push_back(std::move(worker));
+    }
+    return *workers_[i];
+  }
+
+ private:
+  StackPool stacks_{kStackBytes};
+  std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 struct PendingWarpOp {
@@ -120,15 +177,14 @@ std::string coordinates(const uint3& i) {
   return "(" + std::to_string(i.x) + "," + std::to_string(i.y) + "," + std::to_string(i.z) + ")";
 }
 
-class BlockRun;
 thread_local BlockRun* current_block = nullptr;
 thread_local CudaThread* current_thread = nullptr;
 
 class BlockRun {
  public:
   BlockRun(const LaunchRequest& request, uint3 block, const std::function<void()>& body,
-           uint64_t seed, StackPool& stacks)
-      : request_(request), block_(block), body_(body), stacks_(stacks) {
+           uint64_t seed)
+      : request_(request), block_(block), body_(body) {
     std::seed_seq seeds{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), block.x,
                         block.y, block.z};
     rng_.seed(seeds);
@@ -144,21 +200,9 @@ class BlockRun {
   }
 
   std::string run() {
+    WorkerPool& pool = WorkerPool::of_this_thread();
     for (CudaThread& t : threads_) {
-      t.fiber = context::fiber(std::allocator_arg, PooledStack{&stacks_, &t.stack},
-                               [this, &t](context::fiber&& scheduler) {
-                                 finish_switch(nullptr, &scheduler_bottom_, &scheduler_size_);
-                                 t.scheduler = std::move(scheduler);
-                                 if (!aborting_) {
-                                   try {
-                                     body_();
-                                   } catch (const BlockAborted&) {
-                                   }
-                                 }
-                                 t.state = ThreadState::done;
-                                 start_switch(nullptr, scheduler_bottom_, scheduler_size_);
-                                 return std::move(t.scheduler);
-                               });
+      t.worker = &pool.worker(static_cast<size_t>(t.linear));
       runnable_.push_back(t.linear);
     }
     while (fault_.empty()) {
@@ -172,14 +216,28 @@ class BlockRun {
       runnable_.pop_back();
       resume(threads_[id]);
     }
-    // After a fault, every thread still suspended (or never started) is resumed once to end:
-    // suspend() throws BlockAborted into it, so its stack unwinds and its fiber returns.
+    // After a fault, every thread still suspended is resumed once to end: suspend() throws
+    // BlockAborted into it, so its stack unwinds back to its worker's loop.
     aborting_ = true;
     for (CudaThread& t : threads_) {
-      if (t.fiber) resume(t);
+      if (!t.started) t.state = ThreadState::done;
+      if (t.state != ThreadState::done) resume(t);
     }
     return fault_;
   }
+
+  // Runs on the worker's fiber: the kernel for its thread, to the end or to a fault.
+  void run_thread(CudaThread& t) {
+    if (!aborting_) {
+      try {
+        body_();
+      } catch (const BlockAborted&) {
+      }
+    }
+    t.state = ThreadState::done;
+  }
+
+  bool aborting() const { return aborting_; }
 
   const LaunchRequest& request() const { return request_; }
   const uint3& block() const { return block_; }
@@ -362,8 +420,14 @@ class BlockRun {
     current_block = this;
     current_thread = &t;
     t.state = ThreadState::runnable;
-    start_switch(&scheduler_fake_stack_, stack_bottom(t.stack), t.stack.size);
-    t.fiber = std::move(t.fiber).resume();
+    Worker& w = *t.worker;
+    if (!t.started) {
+      t.started = true;
+      w.block = this;
+      w.thread = &t;
+    }
+    start_switch(&scheduler_fake_stack_, stack_bottom(w.stack), w.stack.size);
+    w.fiber = std::move(w.fiber).resume();
     finish_switch(scheduler_fake_stack_, nullptr, nullptr);
     current_thread = nullptr;
     if (t.state == ThreadState::done) {
@@ -381,10 +445,7 @@ class BlockRun {
   // Back to the scheduler until it resumes this thread; throws BlockAborted when that is only to
   // end it.
   void suspend() {
-    CudaThread& t = *current_thread;
-    start_switch(&t.fake_stack, scheduler_bottom_, scheduler_size_);
-    t.scheduler = std::move(t.scheduler).resume();
-    finish_switch(t.fake_stack, &scheduler_bottom_, &scheduler_size_);
+    yield_to_scheduler(*current_thread->worker);
     if (aborting_) throw BlockAborted{};
   }
 
@@ -474,7 +535,6 @@ class BlockRun {
   const LaunchRequest& request_;
   uint3 block_;
   const std::function<void()>& body_;
-  StackPool& stacks_;
   std::mt19937_64 rng_;
   std::vector<CudaThread> threads_;
   std::vector<PendingWarpOp> warps_;
@@ -483,11 +543,19 @@ class BlockRun {
   uint32_t epoch_ = 1;  // 0 marks "never" in the shadow
   std::string fault_;
   bool aborting_ = false;
-  // The scheduler's own stack, for the annotations of switches back to it.
-  const void* scheduler_bottom_ = nullptr;
-  size_t scheduler_size_ = 0;
   void* scheduler_fake_stack_ = nullptr;
 };
+
+void yield_to_scheduler(Worker& w) {
+  start_switch(&w.fake_stack, w.scheduler_bottom, w.scheduler_size);
+  w.scheduler = std::move(w.scheduler).resume();
+  finish_switch(w.fake_stack, &w.scheduler_bottom, &w.scheduler_size);
+}
+
+void run_thread_of(Worker& w) {
+  w.block->run_thread(*w.thread);
+  yield_to_scheduler(w);  // ended; the next resume starts another CUDA thread
+}
 
 BlockRun& block_or_die() {
   if (current_block == nullptr || current_thread == nullptr) {
@@ -507,7 +575,6 @@ std::string shared_place(const SharedDeclaration& d, int64_t index, size_t eleme
 
 std::string run_grid(const LaunchRequest& request, const std::function<void()>& body, uint64_t seed,
                      GridCounts* counts) {
-  thread_local StackPool stacks(kStackBytes);
   std::vector<uint3> blocks;
   for (unsigned z = 0; z < request.grid.z; ++z) {
     for (unsigned y = 0; y < request.grid.y; ++y) {
@@ -518,7 +585,7 @@ std::string run_grid(const LaunchRequest& request, const std::function<void()>& 
   std::mt19937_64 order(seed ^ 0x9e3779b97f4a7c15ull);
   std::shuffle(blocks.begin(), blocks.end(), order);
   for (const uint3& block : blocks) {
-    BlockRun run(request, block, body, seed, stacks);
+    BlockRun run(request, block, body, seed);
     const std::string fault = run.run();
     counts->blocks += 1;
     counts->threads += static_cast<uint64_t>(request.block.x) * request.block.y * request.block.z;

@@ -113,13 +113,15 @@ class CudaBackend {
     return Memory(data, stream_);
   }
 
-  void zero(void* data, size_t bytes) { note(cudaMemsetAsync(data, 0, bytes, stream_)); }
+  void zero(void* data, size_t bytes) {
+    if (status_ == cudaSuccess) note(cudaMemsetAsync(data, 0, bytes, stream_));
+  }
 
   template <class M>
   void row_lengths(const DeviceCall& c, const CallScratch& s) {
     if (c.rows == 0) return;
     if (c.cols == 0) {
-      note(cudaMemsetAsync(s.lengths, 0, sizeof(int64_t) * static_cast<size_t>(c.rows), stream_));
+      zero(s.lengths, sizeof(int64_t) * static_cast<size_t>(c.rows));
       return;
     }
     launch("row_lengths", row_lengths_kernel<M>, static_cast<unsigned>(c.rows),
@@ -188,8 +190,12 @@ class CudaBackend {
     if (status_ == cudaSuccess) status_ = status;
   }
 
+  // Once a step of the call has failed, the later kernels are not launched: they would read
+  // scratch the failed one never wrote (UBSan on the interpreted device found sequence_weights
+  // summing uninitialised lengths after an injected launch failure).
   template <class... Params, class... Args>
   void launch(const char* name, void (*kernel)(Params...), unsigned grid, Args&&... args) {
+    if (status_ != cudaSuccess) return;
     cuda::launch(name, kernel, grid, stream_, std::forward<Args>(args)...);
     note(cudaGetLastError());
   }
