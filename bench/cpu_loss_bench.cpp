@@ -191,7 +191,7 @@ void run_memcpy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * tokens);
 }
 
-// The kernel the plugin's run-time dispatch picks (mirrors rlloss::kit::select_cpu_kernel).
+// The kernels the plugin's run-time dispatch picks (mirrors rlloss::kit::select_cpu_kernels).
 std::string plugin_isa() {
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("x86-64-v4");

@@ -13,18 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "address_sanitizer.hpp"
 #include "stack_pool.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define RLLOSS_INTERP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RLLOSS_INTERP_ASAN 1
-#endif
-#endif
-#if defined(RLLOSS_INTERP_ASAN)
-#include <sanitizer/common_interface_defs.h>
-#endif
 
 namespace rlloss::interp {
 namespace {
@@ -325,7 +315,18 @@ class BlockRun {
 
   std::string thread_name(int linear) const { return coordinates(threads_[linear].index); }
 
-  std::string last_sync_of_current() const { return where(current_thread->last_sync); }
+  // A fault found in an access that carries no source place (a shared-memory element): located
+  // by the calling thread's last barrier or warp operation.
+  [[noreturn]] void fault_since_last_sync(const std::string& kind, const std::string& detail) {
+    const CudaThread& t = *current_thread;
+    record_fault_at(
+        kind,
+        t.last_sync.file == nullptr
+            ? std::string("before its first barrier or warp operation")
+            : "in the code after its barrier or warp operation at " + where(t.last_sync),
+        detail, t);
+    throw BlockAborted{};
+  }
 
  private:
   static std::string hex(unsigned value) {
@@ -525,10 +526,15 @@ class BlockRun {
 
   void record_fault(const std::string& kind, SourcePlace place, const std::string& detail,
                     const CudaThread& named) {
+    record_fault_at(kind, "at " + where(place), detail, named);
+  }
+
+  void record_fault_at(const std::string& kind, const std::string& location,
+                       const std::string& detail, const CudaThread& named) {
     if (!fault_.empty()) return;
     std::ostringstream report;
     report << kind << " in kernel '" << request_.kernel << "' block " << coordinates(block_)
-           << ", thread " << coordinates(named.index) << " at " << where(place) << ": " << detail;
+           << ", thread " << coordinates(named.index) << " " << location << ": " << detail;
     fault_ = report.str();
   }
 
@@ -633,18 +639,15 @@ void check_shared_read(const SharedDeclaration& declaration, SharedShadow& shado
   BlockRun& b = block_or_die();
   const int me = current_thread->linear;
   if (shadow.write_epoch == 0) {
-    b.fault("uninitialised shared-memory read", declaration.place,
-            "reads " + shared_place(declaration, index, element_size) +
-                ", which no thread of the block has written (after its last barrier or warp "
-                "operation at " +
-                b.last_sync_of_current() + ")");
+    b.fault_since_last_sync("uninitialised shared-memory read",
+                            "reads " + shared_place(declaration, index, element_size) +
+                                ", which no thread of the block has written");
   }
   if (shadow.write_epoch == b.epoch() && shadow.writer != me) {
-    b.fault("shared-memory race", declaration.place,
-            "reads " + shared_place(declaration, index, element_size) + " written by thread " +
-                b.thread_name(shadow.writer) +
-                " since the last __syncthreads() (the reader's last barrier or warp operation: " +
-                b.last_sync_of_current() + ")");
+    b.fault_since_last_sync("shared-memory race",
+                            "reads " + shared_place(declaration, index, element_size) +
+                                " written by thread " + b.thread_name(shadow.writer) +
+                                " since the last __syncthreads()");
   }
   if (shadow.read_epoch != b.epoch()) {
     shadow.read_epoch = b.epoch();
@@ -659,30 +662,28 @@ void check_shared_write(const SharedDeclaration& declaration, SharedShadow& shad
   BlockRun& b = block_or_die();
   const int me = current_thread->linear;
   if (shadow.write_epoch == b.epoch() && shadow.writer != me) {
-    b.fault("shared-memory race", declaration.place,
-            "writes " + shared_place(declaration, index, element_size) + ", which thread " +
-                b.thread_name(shadow.writer) +
-                " wrote since the last __syncthreads() (write-write conflict; the writer's last "
-                "barrier or warp operation: " +
-                b.last_sync_of_current() + ")");
+    b.fault_since_last_sync("shared-memory race",
+                            "writes " + shared_place(declaration, index, element_size) +
+                                ", which thread " + b.thread_name(shadow.writer) +
+                                " wrote since the last __syncthreads() (write-write conflict)");
   }
   if (shadow.read_epoch == b.epoch() && shadow.reader != me) {
-    b.fault("shared-memory race", declaration.place,
-            "writes " + shared_place(declaration, index, element_size) + ", which " +
-                (shadow.reader == -2 ? std::string("several threads")
-                                     : "thread " + b.thread_name(shadow.reader)) +
-                " read since the last __syncthreads() (write after read; the writer's last "
-                "barrier or warp operation: " +
-                b.last_sync_of_current() + ")");
+    b.fault_since_last_sync("shared-memory race",
+                            "writes " + shared_place(declaration, index, element_size) +
+                                ", which " +
+                                (shadow.reader == -2 ? std::string("several threads")
+                                                     : "thread " + b.thread_name(shadow.reader)) +
+                                " read since the last __syncthreads() (write after read)");
   }
   shadow.write_epoch = b.epoch();
   shadow.writer = me;
 }
 
 void shared_out_of_bounds(const SharedDeclaration& declaration, int64_t index, int64_t count) {
-  block_or_die().fault("shared-memory index out of bounds", declaration.place,
-                       "index " + std::to_string(index) + " of shared '" + declaration.name +
-                           "', which has " + std::to_string(count) + " elements");
+  block_or_die().fault_since_last_sync(
+      "shared-memory index out of bounds",
+      "index " + std::to_string(index) + " of shared '" + declaration.name + "' (declared at " +
+          where(declaration.place) + "), which has " + std::to_string(count) + " elements");
 }
 
 }  // namespace rlloss::interp

@@ -5,16 +5,7 @@
 
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RLLOSS_INTERP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RLLOSS_INTERP_ASAN 1
-#endif
-#endif
-#if defined(RLLOSS_INTERP_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
+#include "address_sanitizer.hpp"
 
 namespace rlloss::interp {
 
