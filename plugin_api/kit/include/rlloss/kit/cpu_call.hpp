@@ -16,17 +16,6 @@ struct CpuCall : DeviceCall {
 // The value types the CPU stages serve.
 using CpuValueTypes = TypeList<float, double>;
 
-template <class T, class List>
-struct IndexIn;
-template <class T, class... Rest>
-struct IndexIn<T, TypeList<T, Rest...>> {
-  static constexpr int value = 0;
-};
-template <class T, class U, class... Rest>
-struct IndexIn<T, TypeList<U, Rest...>> {
-  static constexpr int value = 1 + IndexIn<T, TypeList<Rest...>>::value;
-};
-
 // A plugin's CPU stages that are compiled once per instruction set, for each value type T and
 // mask type M: index [IndexIn<T, CpuValueTypes>][IndexIn<M, MaskTypes>].
 struct CpuKernels {
@@ -35,8 +24,10 @@ struct CpuKernels {
   using TokenPass = void (*)(const void* instance, const CpuCall& call, double* sums);
   // Each row's masked mean of log_prob - old_log_prob.
   using RowLogRatio = void (*)(const CpuCall& call, double* out);
-  TokenPass token_pass[2][3];
-  RowLogRatio row_log_ratio[2][3];
+  static constexpr int kValues = TypeCount<CpuValueTypes>::value;
+  static constexpr int kMasks = TypeCount<MaskTypes>::value;
+  TokenPass token_pass[kValues][kMasks];
+  RowLogRatio row_log_ratio[kValues][kMasks];
 };
 
 // One definition per instruction set, compiled from the same source with different flags.

@@ -40,12 +40,14 @@ struct CallScratch {
 inline constexpr uint32_t kInvalidMask = 1u;
 inline constexpr uint32_t kInvalidGlobalCount = 2u;
 
-// What the driver decided about a call before any stage runs.
+// What the driver decided about a call before any stage runs, with the scratch's layout: each
+// region's byte offset, written once here and added to the backend's memory by lay_out_scratch.
 struct StagePlan {
   bool row_log_ratio = false;
   int64_t blocks = 0;
   int sums = 0;
-  size_t counters_offset = 0;  // local_tokens and flags, which start at zero
+  size_t lengths = 0, weights = 0, row_values = 0, partials = 0;
+  size_t counters = 0;  // local_tokens and flags, which start at zero
   size_t counters_bytes = 0;
   size_t bytes = 0;
 };
@@ -61,30 +63,30 @@ StagePlan plan_stages(const Instance<Math>& instance, const DeviceCall& call, in
   plan.blocks = blocks;
   plan.sums = 1 + Math::kNumTerms;
   const size_t rows = static_cast<size_t>(call.rows);
-  plan.counters_offset = scratch_align(sizeof(int64_t) * rows) +
-                         scratch_align(sizeof(double) * rows) +
-                         (plan.row_log_ratio ? scratch_align(sizeof(double) * rows) : 0) +
-                         scratch_align(sizeof(double) * static_cast<size_t>(blocks) * plan.sums);
-  plan.counters_bytes = scratch_align(sizeof(int64_t) + sizeof(uint32_t));
-  plan.bytes = plan.counters_offset + plan.counters_bytes;
-  return plan;
-}
-
-inline CallScratch lay_out_scratch(const StagePlan& plan, const DeviceCall& call, void* memory) {
-  char* at = static_cast<char*>(memory);
-  const size_t rows = static_cast<size_t>(call.rows);
+  size_t at = 0;
   const auto take = [&at](size_t bytes) {
-    char* here = at;
+    const size_t here = at;
     at += scratch_align(bytes);
     return here;
   };
+  plan.lengths = take(sizeof(int64_t) * rows);
+  plan.weights = take(sizeof(double) * rows);
+  plan.row_values = take(plan.row_log_ratio ? sizeof(double) * rows : 0);
+  plan.partials = take(sizeof(double) * static_cast<size_t>(blocks) * plan.sums);
+  plan.counters_bytes = scratch_align(sizeof(int64_t) + sizeof(uint32_t));
+  plan.counters = take(plan.counters_bytes);
+  plan.bytes = at;
+  return plan;
+}
+
+inline CallScratch lay_out_scratch(const StagePlan& plan, void* memory) {
+  char* base = static_cast<char*>(memory);
   CallScratch s;
-  s.lengths = reinterpret_cast<int64_t*>(take(sizeof(int64_t) * rows));
-  s.weights = reinterpret_cast<double*>(take(sizeof(double) * rows));
-  if (plan.row_log_ratio) s.row_log_ratio = reinterpret_cast<double*>(take(sizeof(double) * rows));
-  s.partials = reinterpret_cast<double*>(
-      take(sizeof(double) * static_cast<size_t>(plan.blocks) * plan.sums));
-  s.local_tokens = reinterpret_cast<int64_t*>(take(sizeof(int64_t)));
+  s.lengths = reinterpret_cast<int64_t*>(base + plan.lengths);
+  s.weights = reinterpret_cast<double*>(base + plan.weights);
+  if (plan.row_log_ratio) s.row_log_ratio = reinterpret_cast<double*>(base + plan.row_values);
+  s.partials = reinterpret_cast<double*>(base + plan.partials);
+  s.local_tokens = reinterpret_cast<int64_t*>(base + plan.counters);
   s.flags = reinterpret_cast<uint32_t*>(s.local_tokens + 1);
   s.blocks = plan.blocks;
   s.sums = plan.sums;
@@ -96,8 +98,8 @@ template <class Math, class Backend>
 void run_stages(const Instance<Math>& instance, const DeviceCall& call, Backend& backend) {
   const StagePlan plan = plan_stages(instance, call, backend.token_blocks(call));
   auto memory = backend.allocate(plan.bytes);
-  const CallScratch scratch = lay_out_scratch(plan, call, memory.data());
-  backend.zero(static_cast<char*>(memory.data()) + plan.counters_offset, plan.counters_bytes);
+  const CallScratch scratch = lay_out_scratch(plan, memory.data());
+  backend.zero(static_cast<char*>(memory.data()) + plan.counters, plan.counters_bytes);
   with_value_and_mask_types<typename Backend::ValueTypes>(
       call.log_prob.dtype, call.response_mask.dtype, [&](auto value, auto mask) {
         using T = typename decltype(value)::type;

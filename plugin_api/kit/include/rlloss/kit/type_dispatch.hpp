@@ -18,6 +18,25 @@ struct TypeTag {
   using type = T;
 };
 
+template <class List>
+struct TypeCount;
+template <class... Ts>
+struct TypeCount<TypeList<Ts...>> {
+  static constexpr int value = static_cast<int>(sizeof...(Ts));
+};
+
+// The position of T in a TypeList.
+template <class T, class List>
+struct IndexIn;
+template <class T, class... Rest>
+struct IndexIn<T, TypeList<T, Rest...>> {
+  static constexpr int value = 0;
+};
+template <class T, class U, class... Rest>
+struct IndexIn<T, TypeList<U, Rest...>> {
+  static constexpr int value = 1 + IndexIn<T, TypeList<Rest...>>::value;
+};
+
 // The Dtype whose elements a C++ type holds.
 template <class T>
 struct DtypeOf;
