@@ -19,6 +19,7 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string default_text(const rlloss_arg_spec& spec) {
   if (spec.default_from != nullptr) return std::string("= ") + spec.default_from;
+  if (contract::is_required(spec)) return "required";
   switch (spec.type) {
     case RLLOSS_ARG_STRING: return spec.default_string ? spec.default_string : "";
     case RLLOSS_ARG_BOOL: return spec.default_number != 0 ? "true" : "false";

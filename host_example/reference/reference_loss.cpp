@@ -160,23 +160,98 @@ TokenLosses cispo_losses(const LossArgs& args, const MaskedInputs& in,
   return out;
 }
 
+// verl's gpg (compute_policy_loss_gpg at 1dda039b): -A * log_prob. verl reports no metric; the
+// plugin adds ppo_kl.
+TokenLosses gpg_losses(const LossArgs&, const MaskedInputs& in, const torch::Tensor&,
+                       const torch::Tensor&) {
+  TokenLosses out;
+  out.loss = -in.log_prob * in.advantages;
+  const torch::NoGradGuard no_grad;
+  out.metrics["ppo_kl"] = masked_mean(in.old_log_prob - in.log_prob, in.mask);
+  return out;
+}
+
+// verl's dro (compute_policy_loss_dro at 1dda039b): -(log_prob * A - beta / 2 * log_ratio^2),
+// the log-ratio unclamped.
+TokenLosses dro_losses(const LossArgs& args, const MaskedInputs& in, const torch::Tensor&,
+                       const torch::Tensor&) {
+  const torch::Tensor log_ratio = in.log_prob - in.old_log_prob;
+  TokenLosses out;
+  out.loss = -(in.log_prob * in.advantages - 0.5 * args.number("dro_beta") * log_ratio.square());
+  const torch::NoGradGuard no_grad;
+  out.metrics["ppo_kl"] = masked_mean(-log_ratio, in.mask);
+  return out;
+}
+
+// verl's dppo_tv and dppo_kl (compute_policy_loss_dppo_tv / _kl at 1dda039b): the truncated
+// ratio, detached, times -A * log_prob on the tokens inside the trust region.
+TokenLosses dppo_losses(const LossArgs& args, const MaskedInputs& in,
+                        const torch::Tensor& log_ratio, const torch::Tensor& ratio,
+                        bool binary_kl) {
+  const torch::Tensor& a = in.advantages;
+  const double low = args.number("clip_ratio_low"), high = args.number("clip_ratio_high");
+  const double clip_ratio_c = args.number("clip_ratio_c");
+  const torch::Tensor truncated = torch::clamp_max(ratio, clip_ratio_c).detach();
+  torch::Tensor valid;
+  {
+    const torch::NoGradGuard no_grad;
+    const torch::Tensor prob = torch::exp(in.log_prob);
+    const torch::Tensor old_prob = torch::exp(in.old_log_prob);
+    if (binary_kl) {
+      const torch::Tensor kl =
+          old_prob * (in.old_log_prob - in.log_prob) +
+          (1 - old_prob) * torch::log((1.0 - old_prob + 1e-8) / (1.0 - prob + 1e-8));
+      valid =
+          torch::where(a > 0, (kl <= high) | (prob <= old_prob), (kl <= low) | (prob >= old_prob));
+    } else {
+      valid = torch::where(a > 0, (prob - old_prob) <= high, (prob - old_prob) >= -low);
+    }
+    valid = valid.to(torch::kFloat64);
+  }
+  TokenLosses out;
+  out.loss = -a * truncated * in.log_prob * valid;
+  const torch::NoGradGuard no_grad;
+  const torch::Tensor& m = in.mask;
+  out.metrics["ppo_kl"] = masked_mean(-log_ratio, m);
+  out.metrics["pg_clipfrac"] = masked_mean(1.0 - valid, m);
+  out.metrics["pg_clipfrac_lower"] =
+      masked_mean((ratio > clip_ratio_c).to(torch::kFloat64) * valid, m);
+  return out;
+}
+
+TokenLosses dppo_tv_losses(const LossArgs& args, const MaskedInputs& in,
+                           const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
+  return dppo_losses(args, in, log_ratio, ratio, /*binary_kl=*/false);
+}
+
+TokenLosses dppo_kl_losses(const LossArgs& args, const MaskedInputs& in,
+                           const torch::Tensor& log_ratio, const torch::Tensor& ratio) {
+  return dppo_losses(args, in, log_ratio, ratio, /*binary_kl=*/true);
+}
+
 using TokenLossFn = std::function<TokenLosses(const LossArgs&, const MaskedInputs&,
                                               const torch::Tensor&, const torch::Tensor&)>;
 
+const std::map<std::string, TokenLossFn>& token_loss_fns() {
+  static const std::map<std::string, TokenLossFn> fns = {
+      {"sapo", sapo_losses},       {"ppo_clip", ppo_clip_losses}, {"gspo", gspo_losses},
+      {"cispo", cispo_losses},     {"gpg", gpg_losses},           {"dro", dro_losses},
+      {"dppo_tv", dppo_tv_losses}, {"dppo_kl", dppo_kl_losses}};
+  return fns;
+}
+
 TokenLossFn token_loss_fn(const std::string& loss_mode) {
-  if (loss_mode == "sapo") return sapo_losses;
-  if (loss_mode == "ppo_clip") return ppo_clip_losses;
-  if (loss_mode == "gspo") return gspo_losses;
-  if (loss_mode == "cispo") return cispo_losses;
-  throw RegistryError("no reference for loss_mode '" + loss_mode +
-                      "'; known: sapo, ppo_clip, gspo, cispo");
+  const auto found = token_loss_fns().find(loss_mode);
+  if (found != token_loss_fns().end()) return found->second;
+  std::string known;
+  for (const auto& [name, fn] : token_loss_fns()) known += (known.empty() ? "" : ", ") + name;
+  throw RegistryError("no reference for loss_mode '" + loss_mode + "'; known: " + known);
 }
 
 }  // namespace
 
 bool has_reference(const std::string& loss_mode) {
-  return loss_mode == "sapo" || loss_mode == "ppo_clip" || loss_mode == "gspo" ||
-         loss_mode == "cispo";
+  return token_loss_fns().count(loss_mode) > 0;
 }
 
 torch::Tensor aggregate(const torch::Tensor& loss_matrix, const torch::Tensor& mask,

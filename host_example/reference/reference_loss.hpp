@@ -18,7 +18,8 @@ struct ReferenceResult {
   std::map<std::string, double> metrics;
 };
 
-// True for the loss modes this reference knows ("sapo", "ppo_clip", "gspo", "cispo").
+// True for the loss modes this reference knows (sapo, ppo_clip, gspo, cispo, gpg, dro, dppo_tv,
+// dppo_kl).
 bool has_reference(const std::string& loss_mode);
 
 // Computes the loss of `loss_mode` with the resolved argument values `args` on `inputs`

@@ -6,8 +6,14 @@ namespace rlloss::validate {
 
 std::string configuration_label(const Loss& loss) {
   const auto* agg = loss.args().find("loss_agg_mode");
-  if (agg == nullptr || agg->spec->type != RLLOSS_ARG_STRING) return "defaults";
-  return agg->string + (agg->given ? "" : " (default)");
+  std::string label = agg == nullptr || agg->spec->type != RLLOSS_ARG_STRING
+                          ? "defaults"
+                          : agg->string + (agg->given ? "" : " (default)");
+  // The value validate chose for an argument without a default (dro_beta).
+  for (const LossArg& arg : loss.args().entries()) {
+    if (contract::is_required(*arg.spec)) label += ", " + arg.name() + "=" + arg.text();
+  }
+  return label;
 }
 
 std::vector<CheckResult> run_checks(const Loss& loss, const CheckOptions& options) {

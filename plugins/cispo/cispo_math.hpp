@@ -13,6 +13,7 @@
 #include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
 #include <tuple>
@@ -25,9 +26,6 @@ struct CispoMath : kit::StartsWithImportanceRatio {
   static constexpr const char* kDescription =
       "Clipped IS-weight Policy Optimization: the clipped ratio, detached, weights the policy "
       "gradient of every token (verl's cispo)";
-
-  static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "ratio_mean",
-                                                 "is_weight_mean"};
 
   struct Args : kit::ClipRange {};
 
@@ -54,6 +52,10 @@ struct CispoMath : kit::StartsWithImportanceRatio {
   enum Term { kLogRatio, kClipped, kRatio, kWeight, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;
 
+  static constexpr kit::Metric kMetrics[] = {
+      kit::negated_mean("ppo_kl", kLogRatio), kit::mean_of("pg_clipfrac", kClipped),
+      kit::mean_of("ratio_mean", kRatio), kit::mean_of("is_weight_mean", kWeight)};
+
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
   // finish() is written with kit::select and auto masks, so the CPU pass also runs it on vectors;
@@ -76,12 +78,6 @@ struct CispoMath : kit::StartsWithImportanceRatio {
     t.terms[kRatio] = ratio;
     t.terms[kWeight] = weight;
     return t;
-  }
-
-  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
-    for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
-    // ppo_kl is the mean of -log_ratio: the token pass sums log_ratio, one negation a token less.
-    metrics[kLogRatio] = kit::ratio_or_zero(-sums[kLogRatio], tokens);
   }
 };
 

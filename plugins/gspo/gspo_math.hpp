@@ -19,6 +19,7 @@
 #include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
 #include <tuple>
@@ -31,8 +32,6 @@ struct GspoMath {
   static constexpr const char* kDescription =
       "Group Sequence Policy Optimization: PPO's clip on the sequence ratio (verl's gspo; verl "
       "always aggregates it seq-mean-token-mean, the default here)";
-
-  static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "seq_ratio_mean"};
 
   struct Args : kit::ClipRange {};
 
@@ -64,6 +63,10 @@ struct GspoMath {
   enum Term { kNegLogRatio, kClipped, kSeqRatio, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;
 
+  static constexpr kit::Metric kMetrics[] = {kit::mean_of("ppo_kl", kNegLogRatio),
+                                             kit::mean_of("pg_clipfrac", kClipped),
+                                             kit::mean_of("seq_ratio_mean", kSeqRatio)};
+
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
   // token() is written with kit::select and auto masks, so the CPU pass also runs it on vectors.
@@ -88,10 +91,6 @@ struct GspoMath {
     t.terms[kClipped] = kit::select(clip_active, C(1), C(0));
     t.terms[kSeqRatio] = s;
     return t;
-  }
-
-  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
-    for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
   }
 };
 

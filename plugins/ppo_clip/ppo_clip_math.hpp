@@ -6,6 +6,7 @@
 #include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
 #include <tuple>
@@ -17,9 +18,6 @@ struct PpoClipMath : kit::StartsWithImportanceRatio {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "clipped PPO surrogate with dual clip for negative advantages (verl's vanilla)";
-
-  static constexpr const char* kMetricNames[] = {"ppo_kl", "pg_clipfrac", "pg_clipfrac_lower",
-                                                 "ratio_mean"};
 
   struct Args : kit::ClipRange {
     double clip_ratio_c = 0;
@@ -48,6 +46,10 @@ struct PpoClipMath : kit::StartsWithImportanceRatio {
 
   enum Term { kLogRatio, kClipped, kClippedLower, kRatio, kNumTermsEnum };
   static constexpr int kNumTerms = kNumTermsEnum;
+
+  static constexpr kit::Metric kMetrics[] = {
+      kit::negated_mean("ppo_kl", kLogRatio), kit::mean_of("pg_clipfrac", kClipped),
+      kit::mean_of("pg_clipfrac_lower", kClippedLower), kit::mean_of("ratio_mean", kRatio)};
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
@@ -82,12 +84,6 @@ struct PpoClipMath : kit::StartsWithImportanceRatio {
     t.terms[kClippedLower] = kit::select(dual_active, C(1), C(0));
     t.terms[kRatio] = ratio;
     return t;
-  }
-
-  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
-    for (int m = 0; m < kNumTerms; ++m) metrics[m] = kit::ratio_or_zero(sums[m], tokens);
-    // ppo_kl is the mean of -log_ratio: the token pass sums log_ratio, one negation a token less.
-    metrics[kLogRatio] = kit::ratio_or_zero(-sums[kLogRatio], tokens);
   }
 };
 

@@ -23,6 +23,7 @@
 #include <rlloss/kit/args.hpp>
 #include <rlloss/kit/clip_args.hpp>
 #include <rlloss/kit/fast_math.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/token_math.hpp>
 #include <string>
 #include <tuple>
@@ -35,10 +36,6 @@ struct SapoMath {
   static constexpr const char* kDescription =
       "Soft Adaptive Policy Optimization: a sigmoid gate on the importance ratio instead of a hard "
       "clip (arXiv 2511.20347)";
-
-  static constexpr const char* kMetricNames[] = {
-      "ppo_kl",           "gate_mean",  "gate_pos_mean", "gate_neg_mean",
-      "grad_weight_mean", "ratio_mean", "pos_adv_frac",  "pg_clipfrac"};
 
   static constexpr const char* kLevels[] = {"token", "sequence"};
 
@@ -99,7 +96,7 @@ struct SapoMath {
   }
 
   enum Term {
-    kLogRatio,  // summed as it is: finalize() negates the sum for ppo_kl
+    kLogRatio,  // summed as it is: ppo_kl is its negated mean
     kGate,
     kGatePos,
     kPos,
@@ -111,6 +108,15 @@ struct SapoMath {
     kNumTermsEnum
   };
   static constexpr int kNumTerms = kNumTermsEnum;
+
+  static constexpr kit::Metric kMetrics[] = {kit::negated_mean("ppo_kl", kLogRatio),
+                                             kit::mean_of("gate_mean", kGate),
+                                             kit::mean_over("gate_pos_mean", kGatePos, kPos),
+                                             kit::mean_over("gate_neg_mean", kGateNeg, kNeg),
+                                             kit::mean_of("grad_weight_mean", kGradWeight),
+                                             kit::mean_of("ratio_mean", kRatio),
+                                             kit::mean_of("pos_adv_frac", kPos),
+                                             kit::mean_of("pg_clipfrac", kClipped)};
 
   template <class C>
   using Token = kit::TokenResult<C, kNumTerms>;
@@ -169,18 +175,6 @@ struct SapoMath {
     t.terms[kRatio] = ratio;
     t.terms[kClipped] = kit::select(clipped, C(1), C(0));
     return t;
-  }
-
-  RLLOSS_HOST_DEVICE static void finalize(const double* sums, double tokens, double* metrics) {
-    using kit::ratio_or_zero;
-    metrics[0] = ratio_or_zero(-sums[kLogRatio], tokens);
-    metrics[1] = ratio_or_zero(sums[kGate], tokens);
-    metrics[2] = ratio_or_zero(sums[kGatePos], sums[kPos]);
-    metrics[3] = ratio_or_zero(sums[kGateNeg], sums[kNeg]);
-    metrics[4] = ratio_or_zero(sums[kGradWeight], tokens);
-    metrics[5] = ratio_or_zero(sums[kRatio], tokens);
-    metrics[6] = ratio_or_zero(sums[kPos], tokens);
-    metrics[7] = ratio_or_zero(sums[kClipped], tokens);
   }
 };
 

@@ -35,26 +35,28 @@ class ArgSpec:
     name: str
     type: str  # "float", "int", "bool" or "string"
     doc: str
-    default: Union[float, int, bool, str, None]  # None when it defaults to `default_from`
+    default: Union[float, int, bool, str, None]  # None: from `default_from`, or required
     min_value: Optional[float] = None
     max_value: Optional[float] = None
     min_inclusive: bool = True
     max_inclusive: bool = True
     choices: Tuple[str, ...] = ()
     default_from: Optional[str] = None
+    required: bool = False  # no default: the caller must set it
 
     @staticmethod
     def _from_c(spec: _abi.ArgSpec) -> "ArgSpec":
         kind = _abi.ARG_TYPE_NAMES.get(spec.type, "unknown")
         default_from = _decode(spec.default_from) if spec.default_from else None
         default: Union[float, int, bool, str, None]
-        if default_from is not None:
+        numeric = spec.type in (_abi.ARG_FLOAT, _abi.ARG_INT)
+        required = numeric and default_from is None and math.isnan(spec.default_number)
+        if default_from is not None or required:
             default = None
         elif spec.type == _abi.ARG_STRING:
             default = _decode(spec.default_string)
         else:
             default = typed_number(spec.type, spec.default_number)
-        numeric = spec.type in (_abi.ARG_FLOAT, _abi.ARG_INT)
         return ArgSpec(
             name=_decode(spec.name),
             type=kind,
@@ -66,6 +68,7 @@ class ArgSpec:
             max_inclusive=bool(spec.max_inclusive),
             choices=tuple(_decode(spec.choices[i]) for i in range(spec.num_choices)),
             default_from=default_from,
+            required=required,
         )
 
 

@@ -91,6 +91,13 @@ ResolvedLossConfig resolve_loss_args(const LoadedPlugin& plugin, const TrainerYa
       set_from_yaml(config.args, *spec, override_node(*item, place), place, "override");
     }
   }
+  for (const rlloss_arg_spec* spec : plugin.args()) {
+    if (contract::is_required(*spec) && !config.args.at(spec->name).given) {
+      throw RegistryError(std::string(kPolicyLossPath) + "." + spec->name +
+                          " is not set: loss_mode " + plugin.name() +
+                          " has no default for it; allowed: " + contract::describe_allowed(*spec));
+    }
+  }
   config.args.apply_defaults();
   return config;
 }

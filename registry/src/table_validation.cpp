@@ -19,7 +19,7 @@ std::string arg_problem(const rlloss_arg_spec& spec, const std::set<std::string>
     case RLLOSS_ARG_FLOAT:
     case RLLOSS_ARG_INT:
     case RLLOSS_ARG_BOOL: {
-      if (spec.default_from != nullptr) break;
+      if (spec.default_from != nullptr || contract::is_required(spec)) break;
       const std::string problem = contract::check_number(spec, spec.default_number);
       if (!problem.empty()) {
         return where + " has default " + contract::format_number(spec.default_number) + ": " +

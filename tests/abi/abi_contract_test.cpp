@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rlloss/plugin_api.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -98,8 +99,10 @@ TEST_P(AbiContract, ArgValuesOfANewerMinorAreReadAtTheirStride) {
     double appended_field;
   };
   NewerValue values[1] = {};
-  values[0].v = {sizeof(NewerValue), table_->args[0].name, table_->args[0].type,
-                 table_->args[0].default_number, table_->args[0].default_string};
+  const rlloss_arg_spec& spec = table_->args[0];
+  // A NaN default means the argument has none (dro_beta): give it a value inside its range.
+  const double number = std::isnan(spec.default_number) ? spec.min_value + 1 : spec.default_number;
+  values[0].v = {sizeof(NewerValue), spec.name, spec.type, number, spec.default_string};
   const CreateResult result = create_with(*table_, values, 1);
   EXPECT_EQ(result.status, RLLOSS_OK) << result.message;
   EXPECT_TRUE(result.made_instance);
@@ -145,8 +148,7 @@ TEST_P(AbiContract, TruncatedMessagesNeverCutAUtf8Character) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ShippedPlugins, AbiContract,
-                         ::testing::Values(RLLOSS_TEST_SAPO_PLUGIN, RLLOSS_TEST_PPO_CLIP_PLUGIN,
-                                           RLLOSS_TEST_GSPO_PLUGIN, RLLOSS_TEST_CISPO_PLUGIN));
+                         ::testing::Values(RLLOSS_TEST_SHIPPED_PLUGIN_FILES));
 
 }  // namespace
 }  // namespace rlloss

@@ -55,9 +55,12 @@ TEST_P(PluginExports, OnlyTheEntrySymbolIsDefined) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BuiltPlugins, PluginExports,
-                         ::testing::Values(RLLOSS_TEST_SAPO_PLUGIN, RLLOSS_TEST_PPO_CLIP_PLUGIN),
+                         ::testing::Values(RLLOSS_TEST_SHIPPED_PLUGIN_FILES),
                          [](const ::testing::TestParamInfo<const char*>& info) {
-                           return std::string(info.index == 0 ? "sapo" : "ppo_clip");
+                           // librlloss_<name>.so -> <name>
+                           std::string name = info.param;
+                           name = name.substr(name.rfind("librlloss_") + 10);
+                           return name.substr(0, name.find('.'));
                          });
 
 }  // namespace

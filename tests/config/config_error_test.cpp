@@ -99,6 +99,51 @@ TEST(ConfigError, ClipRatioOfOneIsOutOfRange) {
       AllOf(HasSubstr("actor_rollout_ref.actor.clip_ratio = 1.0"), HasSubstr("a float in [0, 1)")));
 }
 
+// The shipped cispo and dro plugins, for the settings of verl's recipes.
+const Registry& cispo_and_dro() {
+  static const Registry* registry = [] {
+    auto* loaded = new Registry();
+    const std::filesystem::path dir = RLLOSS_TEST_PLUGIN_DIR;
+    loaded->load_file(dir / "librlloss_cispo.so");
+    loaded->load_file(dir / "librlloss_dro.so");
+    return loaded;
+  }();
+  return *registry;
+}
+
+ResolvedLossConfig resolve_recipe(const std::string& text) {
+  return resolve_loss_config(cispo_and_dro(), parse_trainer_yaml(text, ".", "test.yaml"), {});
+}
+
+std::string recipe_error(const std::string& text) {
+  return error_of([&] { resolve_recipe(text); });
+}
+
+TEST(ConfigError, ClipRatioLowOfTenIsVerlsCispoRecipe) {
+  // verl's CISPO recipe sets clip_ratio_low=10: no lower clip. Accepted as verl accepts it.
+  const auto config = resolve_recipe(sapo_with("    clip_ratio_low: 10\n", "cispo"));
+  EXPECT_EQ(config.args.number("clip_ratio_low"), 10.0);
+  EXPECT_THAT(recipe_error(sapo_with("    clip_ratio_low: -0.1\n", "cispo")),
+              AllOf(HasSubstr("actor_rollout_ref.actor.clip_ratio_low = -0.1"),
+                    HasSubstr("a float in [0, inf)")));
+}
+
+TEST(ConfigError, DroWithoutDroBetaNamesTheKey) {
+  // verl gives dro_beta no default and refuses a run without it; so do we, naming the key.
+  EXPECT_THAT(
+      recipe_error(sapo_with("", "dro")),
+      AllOf(HasSubstr("actor_rollout_ref.actor.policy_loss.dro_beta is not set"),
+            HasSubstr("loss_mode dro has no default for it"), HasSubstr("a float in (0, inf)")));
+  EXPECT_THAT(recipe_error(sapo_with("    dro_beta: 0\n", "dro")),
+              AllOf(HasSubstr("actor_rollout_ref.actor.dro_beta = 0"), HasSubstr("out of range"),
+                    HasSubstr("a float in (0, inf)")));
+  const auto config = resolve_recipe(
+      "actor_rollout_ref:\n  actor:\n    policy_loss:\n      loss_mode: dro\n"
+      "      dro_beta: 0.25\n");
+  EXPECT_EQ(config.args.number("dro_beta"), 0.25);
+  EXPECT_EQ(config.source("dro_beta"), "actor_rollout_ref.actor.policy_loss.dro_beta");
+}
+
 TEST(ConfigError, UnknownAggModeSuggestsTheClosest) {
   EXPECT_THAT(resolve_error(sapo_with("    loss_agg_mode: tokenmean\n")),
               AllOf(HasSubstr("actor_rollout_ref.actor.loss_agg_mode = tokenmean"),

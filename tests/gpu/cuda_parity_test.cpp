@@ -51,11 +51,16 @@ Registry& plugins() {
 }
 
 // `level` sets SAPO's importance_sampling_level (the row pre-pass) when not empty.
+// Every shipped loss.
+const char* const kLossNames[] = {"sapo", "ppo_clip", "gspo",    "cispo",
+                                  "gpg",  "dro",      "dppo_tv", "dppo_kl"};
+
 std::shared_ptr<Loss> make_loss(const std::string& name, const std::string& agg_mode,
                                 const std::string& level = "") {
   auto plugin = plugins().get(name);
   LossArgs args(plugin->table());
   args.set_string("loss_agg_mode", agg_mode, "test");
+  if (name == "dro") args.set("dro_beta", 0.7, "test");  // it has no default
   if (!level.empty()) args.set_string("importance_sampling_level", level, "test");
   args.apply_defaults();
   return plugins().create(name, args);
@@ -207,7 +212,7 @@ TEST_F(CudaLossTest, MatchesReferenceForEveryModeShapeAndDtype) {
   const torch::ScalarType dtypes[] = {torch::kFloat64, torch::kFloat32, torch::kBFloat16,
                                       torch::kFloat16};
   uint64_t seed = 100;
-  for (const std::string name : {"sapo", "ppo_clip", "gspo", "cispo"}) {
+  for (const std::string name : kLossNames) {
     for (const char* agg : kAggModes) {
       const auto loss = make_loss(name, agg);
       for (const auto& [rows, cols] : shapes) {
@@ -264,7 +269,7 @@ TEST_F(CudaLossTest, SequenceLevelIsDeterministic) {
 }
 
 TEST_F(CudaLossTest, AgreesWithTheCpuPath) {
-  for (const std::string name : {"sapo", "ppo_clip", "gspo", "cispo"}) {
+  for (const std::string name : kLossNames) {
     for (const char* agg : kAggModes) {
       const auto loss = make_loss(name, agg);
       LossInputs in = kInterpreted ? random_batch(5, 900, 7, 0.5, true, torch::kUInt8)
@@ -484,7 +489,8 @@ auto under_seed(uint64_t seed, Body&& body) {
 
 TEST_F(CudaLossTest, EveryThreadOrderGivesTheSameBits) {
   const std::pair<const char*, const char*> losses[] = {
-      {"sapo", ""}, {"sapo", "sequence"}, {"ppo_clip", ""}, {"gspo", ""}, {"cispo", ""}};
+      {"sapo", ""}, {"sapo", "sequence"}, {"ppo_clip", ""}, {"gspo", ""},   {"cispo", ""},
+      {"gpg", ""},  {"dro", ""},          {"dppo_tv", ""},  {"dppo_kl", ""}};
   for (const auto& [name, level] : losses) {
     const auto loss = make_loss(name, "seq-mean-token-mean", level);
     const LossInputs in =

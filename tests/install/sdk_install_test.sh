@@ -49,23 +49,23 @@ check "a moved prefix still finds its plugins"
 
 # The out-of-tree example: configured against the moved prefix, LibTorch nowhere on its include
 # path, listed and validated by the installed host.
-cmake -S "$source/examples/out_of_tree_plugin" -B "$work/gpg" -DCMAKE_PREFIX_PATH="$work/moved" \
-  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$work/gpg-configure.log" ||
-  fail "configuring the out-of-tree example failed: $(cat "$work/gpg-configure.log")"
-if grep -q -i torch "$work/gpg/compile_commands.json"; then
+cmake -S "$source/examples/out_of_tree_plugin" -B "$work/my_pg" -DCMAKE_PREFIX_PATH="$work/moved" \
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$work/my_pg-configure.log" ||
+  fail "configuring the out-of-tree example failed: $(cat "$work/my_pg-configure.log")"
+if grep -q -i torch "$work/my_pg/compile_commands.json"; then
   fail "the out-of-tree plugin's compile commands mention torch"
 fi
-grep -q -- "-isystem $work/moved/include" "$work/gpg/compile_commands.json" ||
+grep -q -- "-isystem $work/moved/include" "$work/my_pg/compile_commands.json" ||
   fail "the out-of-tree plugin does not include the installed headers"
-cmake --build "$work/gpg" >"$work/gpg-build.log" 2>&1 ||
-  fail "building the out-of-tree example failed: $(cat "$work/gpg-build.log")"
-gpg_file="$work/gpg/plugins/librlloss_gpg.so"
-listing=$(RLLOSS_PLUGIN_PATH="$work/gpg/plugins" "$work/moved/bin/host_example" list)
-grep -q "^gpg 1.0.0" <<<"$listing" ||
-  fail "host_example list does not show gpg from RLLOSS_PLUGIN_PATH:"$'\n'"$listing"
-"$work/moved/bin/host_example" validate --library "$gpg_file" >"$work/gpg-validate.log" ||
-  fail "validate --library $gpg_file failed: $(cat "$work/gpg-validate.log")"
-check "out-of-tree gpg: $(tail -1 "$work/gpg-validate.log")"
+cmake --build "$work/my_pg" >"$work/my_pg-build.log" 2>&1 ||
+  fail "building the out-of-tree example failed: $(cat "$work/my_pg-build.log")"
+my_pg_file="$work/my_pg/plugins/librlloss_my_pg.so"
+listing=$(RLLOSS_PLUGIN_PATH="$work/my_pg/plugins" "$work/moved/bin/host_example" list)
+grep -q "^my_pg 1.0.0" <<<"$listing" ||
+  fail "host_example list does not show my_pg from RLLOSS_PLUGIN_PATH:"$'\n'"$listing"
+"$work/moved/bin/host_example" validate --library "$my_pg_file" >"$work/my_pg-validate.log" ||
+  fail "validate --library $my_pg_file failed: $(cat "$work/my_pg-validate.log")"
+check "out-of-tree my_pg: $(tail -1 "$work/my_pg-validate.log")"
 
 # The plain C example: the ABI header alone (rlloss::plugin_api), no kit, no C++.
 cmake -S "$source/examples/plain_c_plugin" -B "$work/gpg_c" -DCMAKE_PREFIX_PATH="$work/moved" \

@@ -146,5 +146,26 @@ TEST_P(BadInput, NullData) {
 
 INSTANTIATE_TEST_SUITE_P(BothPlugins, BadInput, ::testing::ValuesIn(kLossModes));
 
+// verl gives dro_beta no default and refuses DRO without it: so does the plugin's own create(),
+// and so does the host before it gets there.
+TEST(RequiredArgument, DroIsNotCreatedWithoutDroBeta) {
+  const rlloss_plugin& table = plugin_registry().get("dro")->table();
+  char text[512] = "";
+  rlloss_error_buffer error{sizeof(rlloss_error_buffer), text, sizeof text};
+  int sentinel = 0;  // create() must reset `out` to NULL on failure
+  rlloss_instance* instance = reinterpret_cast<rlloss_instance*>(&sentinel);
+  EXPECT_NE(table.create(nullptr, 0, &instance, &error), RLLOSS_OK);
+  EXPECT_EQ(instance, nullptr);
+  EXPECT_THAT(std::string(text),
+              HasSubstr("argument 'dro_beta' has no default and must be set; allowed: a float in "
+                        "(0, inf)"));
+  EXPECT_THAT(error_message([] { plugin_registry().default_args("dro"); }),
+              HasSubstr("loss 'dro': argument 'dro_beta' has no default and must be set"));
+  EXPECT_THAT(error_message([] {
+                make_loss("dro", {{"dro_beta", "0"}});
+              }),
+              HasSubstr("argument 'dro_beta' = 0: out of range; allowed: a float in (0, inf)"));
+}
+
 }  // namespace
 }  // namespace rlloss::test

@@ -85,15 +85,16 @@ TEST(SapoOnPolicy, GradientEqualsPlainPolicyGradient) {
   }
 }
 
-// log_prob - old_log_prob = `log_ratio` on every token, advantages +-1, full mask.
+// log_prob - old_log_prob = `log_ratio` on every token, both log-probs <= -1 (probabilities, as
+// DPPO's divergences need), advantages +-1, full mask.
 LossInputs constant_log_ratio_batch(const std::vector<double>& log_ratios, torch::Dtype dtype) {
   const int64_t cols = static_cast<int64_t>(log_ratios.size());
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor log_ratio = torch::tensor(log_ratios, f64).unsqueeze(0).expand({2, cols});
+  const torch::Tensor old_log_prob = -1.0 - torch::clamp_min(log_ratio, 0.0);
   LossInputs inputs;
-  inputs.old_log_prob = torch::full({2, cols}, -1.0, f64).to(dtype);
-  inputs.log_prob = (torch::full({2, cols}, -1.0, f64) +
-                     torch::tensor(log_ratios, f64).unsqueeze(0).expand({2, cols}))
-                        .to(dtype);
+  inputs.old_log_prob = old_log_prob.to(dtype);
+  inputs.log_prob = (old_log_prob + log_ratio).to(dtype);
   inputs.advantages = torch::tensor({1.0, -1.0}, f64).unsqueeze(1).expand({2, cols}).to(dtype);
   inputs.response_mask = torch::ones({2, cols}, torch::TensorOptions().dtype(torch::kBool));
   return inputs;

@@ -169,11 +169,22 @@ TEST_P(ReferenceAgreement, ExplicitLossScaleFactorAndArguments) {
     extra.insert(extra.end(), {{"tau_pos", "0.7"}, {"tau_neg", "2.5"}});
   } else if (loss_mode() == "ppo_clip") {
     extra.insert(extra.end(), {{"clip_ratio_low", "0.1"}, {"clip_ratio_c", "1.5"}});
-  } else {
-    // GSPO's paper ranges, so that whole rows clip; CISPO's asymmetric ones.
+  } else if (loss_mode() == "gspo") {
+    // GSPO's paper ranges, so that whole rows clip.
+    extra = {{"loss_scale_factor", "64"}, {"clip_ratio_low", "3e-4"}, {"clip_ratio_high", "4e-4"}};
+  } else if (loss_mode() == "cispo") {
+    // verl's CISPO recipe: no lower clip (clip_ratio_low = 10).
+    extra = {{"loss_scale_factor", "64"}, {"clip_ratio_low", "10"}, {"clip_ratio_high", "0.2"}};
+  } else if (loss_mode() == "dppo_tv" || loss_mode() == "dppo_kl") {
+    // Thresholds the data crosses both ways, and a cap the ratio reaches.
     extra = {{"loss_scale_factor", "64"},
-             {"clip_ratio_low", loss_mode() == "gspo" ? "3e-4" : "0.1"},
-             {"clip_ratio_high", loss_mode() == "gspo" ? "4e-4" : "0.28"}};
+             {"clip_ratio_low", loss_mode() == "dppo_tv" ? "0.05" : "0.02"},
+             {"clip_ratio_high", loss_mode() == "dppo_tv" ? "0.1" : "0.01"},
+             {"clip_ratio_c", "1.5"}};
+  } else if (loss_mode() == "dro") {
+    extra = {{"loss_scale_factor", "64"}, {"dro_beta", "3"}};
+  } else {
+    extra = {{"loss_scale_factor", "64"}};
   }
   BatchSpec s = spec(7, 37, 19);
   s.log_ratio_std = 1.0;  // reach the dual clip (ratio > clip_ratio_c) too

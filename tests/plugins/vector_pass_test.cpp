@@ -82,7 +82,9 @@ void PrintTo(const Variant& variant, std::ostream* out) {
 const std::vector<Variant> kVariants = {
     {"sapo", {}},     {"sapo", {{"importance_sampling_level", "sequence"}}},
     {"ppo_clip", {}}, {"gspo", {}},
-    {"cispo", {}},
+    {"cispo", {}},    {"cispo", {{"clip_ratio_low", "10"}}},
+    {"gpg", {}},      {"dro", {}},
+    {"dppo_tv", {}},  {"dppo_kl", {}},
 };
 
 class VectorPass : public ::testing::TestWithParam<Variant> {};

@@ -25,6 +25,8 @@ AGG_MODES = [
     "seq-mean-token-sum-norm",
 ]
 PLUGINS = ["sapo", "ppo_clip"]
+# Every plugin the build ships, in the registry's (sorted) order.
+SHIPPED = ["cispo", "dppo_kl", "dppo_tv", "dro", "gpg", "gspo", "ppo_clip", "sapo"]
 
 
 @dataclass

@@ -18,7 +18,7 @@ sys.path.insert(0, str(STANDIN))
 
 import rlloss  # noqa: E402
 import rlloss.verl  # noqa: E402
-from conftest import AGG_MODES, SOURCE_DIR, make_batch  # noqa: E402
+from conftest import AGG_MODES, SHIPPED, SOURCE_DIR, make_batch  # noqa: E402
 from verl.trainer.ppo import core_algos  # noqa: E402
 from verl.workers.config.actor import ActorConfig, PolicyLossConfig  # noqa: E402
 from verl.workers.utils.losses import ppo_loss  # noqa: E402
@@ -58,7 +58,7 @@ def clean(batch):
 
 
 def test_register_puts_every_plugin_in_verls_registry(registered):
-    assert registered == ["rlloss_cispo", "rlloss_gspo", "rlloss_ppo_clip", "rlloss_sapo"]
+    assert registered == [f"rlloss_{name}" for name in SHIPPED]
     for name in registered:
         fn = core_algos.get_policy_loss_fn(name)
         assert isinstance(fn, rlloss.verl.PolicyLoss)
@@ -68,7 +68,7 @@ def test_register_puts_every_plugin_in_verls_registry(registered):
 
 def test_register_with_another_prefix():
     names = rlloss.verl.register(prefix="x_")
-    assert names == ["x_cispo", "x_gspo", "x_ppo_clip", "x_sapo"]
+    assert names == [f"x_{name}" for name in SHIPPED]
     assert core_algos.get_policy_loss_fn("x_sapo").name == "sapo"
 
 
@@ -148,13 +148,64 @@ def test_rlloss_cispo_equals_verls_cispo(mode):
     assert 0 < metrics["actor/pg_clipfrac"] < 1
 
 
+# verl's own settings for each loss (its recipes' values where they have one), as ActorConfig
+# fields; verl-project/verl core_algos.py at 1dda039b, transcribed in the stand-in.
+VERL_SETTINGS = {
+    "gpg": {},
+    "dro": {"policy_loss": PolicyLossConfig("dro", dro_beta=0.5)},
+    # The DPPO recipe's thresholds and cap (examples/dppo_trainer); a small cap too, which the
+    # ratio reaches.
+    "dppo_tv": {"clip_ratio_low": 0.15, "clip_ratio_high": 0.15, "clip_ratio_c": 10000.0},
+    "dppo_kl": {"clip_ratio_low": 0.05, "clip_ratio_high": 0.05, "clip_ratio_c": 1.5},
+    # verl's CISPO recipe: no lower clip.
+    "cispo": {"clip_ratio_low": 10.0, "clip_ratio_high": 0.2},
+}
+
+
 @pytest.mark.parametrize("mode", AGG_MODES)
-@pytest.mark.parametrize("plugin", ["rlloss_sapo", "rlloss_ppo_clip", "rlloss_gspo", "rlloss_cispo"])
+@pytest.mark.parametrize("loss", sorted(VERL_SETTINGS))
+def test_rlloss_equals_verls_own_loss_through_ppo_loss(loss, mode):
+    batch = clean(make_batch(B=8, T=11, seed=500 + AGG_MODES.index(mode), spread=0.8))
+    settings = dict(VERL_SETTINGS[loss])
+    config = ActorConfig(loss_agg_mode=mode, **settings)
+    if "policy_loss" not in settings:
+        config.policy_loss = PolicyLossConfig(loss)
+    verl_value, verl_grad, verl_metrics = run_ppo_loss(copy.deepcopy(config), batch, weights=True)
+    config.policy_loss.loss_mode = f"rlloss_{loss}"
+    value, grad, metrics = run_ppo_loss(config, batch, weights=True)
+    # seq-mean-token-mean: verl's 1e-8 on a bool mask's row length vanishes in float32.
+    rtol = 1e-7 if mode == "seq-mean-token-mean" else 1e-12
+    torch.testing.assert_close(value, verl_value, rtol=rtol, atol=1e-12)
+    torch.testing.assert_close(grad, verl_grad, rtol=rtol, atol=1e-12)
+    assert grad.abs().sum() > 0
+    for key, expected in verl_metrics.items():
+        if loss == "cispo" and key == "actor/pg_clipfrac_lower":
+            assert expected == 0.0  # verl's constant "for compatibility"; the plugin omits it
+            continue
+        # verl's fractions are float32 means (`.float()`).
+        tolerance = 1e-6 if "clipfrac" in key else max(rtol, 1e-12)
+        assert metrics[key] == pytest.approx(expected, rel=tolerance, abs=tolerance), key
+    if "actor/pg_clipfrac" in verl_metrics and loss != "cispo":
+        assert 0 < metrics["actor/pg_clipfrac"] < 1, "the region or clip acts on some tokens"
+
+
+def test_rlloss_dro_without_dro_beta_is_refused_as_verl_refuses_it():
+    batch = clean(make_batch(seed=510))
+    config = ActorConfig(policy_loss=PolicyLossConfig("dro"))
+    with pytest.raises(ValueError, match="policy_loss.dro_beta must be a positive value"):
+        run_ppo_loss(copy.deepcopy(config), batch)
+    config.policy_loss.loss_mode = "rlloss_dro"
+    with pytest.raises(rlloss.Error, match="'dro_beta' has no default and must be set"):
+        run_ppo_loss(config, batch)
+
+
+@pytest.mark.parametrize("mode", AGG_MODES)
+@pytest.mark.parametrize("plugin", [f"rlloss_{name}" for name in SHIPPED])
 def test_two_simulated_ranks_average_to_the_single_process_gradient(plugin, mode):
     batch = make_batch(B=10, T=9, seed=420 + AGG_MODES.index(mode))
     config = ActorConfig(
         loss_agg_mode=mode,
-        policy_loss=PolicyLossConfig(plugin),
+        policy_loss=PolicyLossConfig(plugin, dro_beta=0.5),
         loss_scale_factor=6 if mode.endswith("norm") else None,
     )
     whole_value, whole_grad, _ = run_ppo_loss(config, batch, weights=True)
@@ -254,7 +305,7 @@ def test_verl_plugins_entry_point_registers_on_import_verl(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path)
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['rlloss_cispo', 'rlloss_gspo', 'rlloss_ppo_clip', 'rlloss_sapo']"
+    assert result.stdout.strip() == str([f"rlloss_{name}" for name in SHIPPED])
     off = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

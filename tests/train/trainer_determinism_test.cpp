@@ -33,7 +33,13 @@ class TrainerDeterminism : public ::testing::TestWithParam<std::string> {
 Registry* TrainerDeterminism::registry_ = nullptr;
 
 TEST_P(TrainerDeterminism, SameSeedSameRunDifferentSeedDifferentRun) {
-  const std::shared_ptr<Loss> loss = registry_->create_default(GetParam());
+  // Defaults, and 0.5 for an argument without one (dro_beta), as a trainer YAML would set it.
+  LossArgs args(registry_->get(GetParam())->table());
+  for (const LossArg& arg : args.entries()) {
+    if (contract::is_required(*arg.spec)) args.set(arg.name(), 0.5, "test");
+  }
+  args.apply_defaults();
+  const std::shared_ptr<Loss> loss = registry_->create(GetParam(), args);
   auto comm = make_communicator({});
   const TrainResult a = train_policy(tiny_config(5), *loss, *comm);
   const TrainResult b = train_policy(tiny_config(5), *loss, *comm);

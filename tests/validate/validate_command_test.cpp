@@ -27,8 +27,8 @@ TEST(ValidateCommand, ShippedPluginsPassWithATable) {
     EXPECT_THAT(result.output, HasSubstr(text));
   }
   EXPECT_THAT(result.output, Not(HasSubstr("FAIL")));
-  // 2 plugins x 5 agg modes x 6 checks.
-  EXPECT_THAT(result.output, HasSubstr("160 checks on 4 plugin(s): 160 passed, 0 failed"));
+  // 8 plugins x 5 agg modes x 8 checks.
+  EXPECT_THAT(result.output, HasSubstr("320 checks on 8 plugin(s): 320 passed, 0 failed"));
 }
 
 TEST(ValidateCommand, OneLossModeOnly) {

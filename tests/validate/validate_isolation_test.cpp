@@ -72,7 +72,7 @@ TEST(ValidateIsolation, EveryFaultIsAFailRowNamingTheFileAndTheShippedPluginsSti
                 HasSubstr("killed by signal 6"));
   }
   // The shipped plugins (the default directory) are checked in full beside them.
-  EXPECT_THAT(result.output, HasSubstr("160 passed"));
+  EXPECT_THAT(result.output, HasSubstr("320 passed"));
   EXPECT_LT(seconds, 3 * std::stod(limit)) << "the endless loop was not stopped in time";
 }
 

@@ -42,7 +42,7 @@ extern "C" {
 
 /* ABI version. The host passes its major to the entry point; the table reports the plugin's. */
 #define RLLOSS_ABI_VERSION_MAJOR 1
-#define RLLOSS_ABI_VERSION_MINOR 1
+#define RLLOSS_ABI_VERSION_MINOR 2
 
 /* The size of a struct as an ABI version defined it: the offset of that version's last field plus
  * the field's size. A reader refuses a struct whose `struct_size` is below the size of the first
@@ -93,10 +93,13 @@ typedef int32_t rlloss_arg_type;
 /* One declared argument. Static data of the plugin, valid while the library is mapped. */
 typedef struct rlloss_arg_spec {
   uint32_t struct_size;
-  const char* name;           /* identifier, the YAML key (e.g. "tau_pos") */
-  rlloss_arg_type type;       /* RLLOSS_ARG_* */
-  const char* doc;            /* one-line description for `list` */
-  double default_number;      /* default of FLOAT, INT and BOOL arguments */
+  const char* name;     /* identifier, the YAML key (e.g. "tau_pos") */
+  rlloss_arg_type type; /* RLLOSS_ARG_* */
+  const char* doc;      /* one-line description for `list` */
+  /* Default of FLOAT, INT and BOOL arguments. NaN (FLOAT and INT, with `default_from` NULL) means
+   * the argument has none: the caller must set it, and `create` fails naming it when it is not
+   * set (from ABI 1.2; verl's dro_beta). */
+  double default_number;
   const char* default_string; /* default of STRING arguments (one of `choices` if any); else NULL */
   /* Allowed range of FLOAT and INT values: [min, max], each end open when its flag is 0.
    * Use -HUGE_VAL / HUGE_VAL for an unbounded end. NaN is never allowed. */

@@ -46,7 +46,8 @@ class LossArgs {
   void set_create_values(const rlloss_arg_value* values, uint32_t num_values);
 
   // Fills every argument not set: its schema default, or the value of its `default_from`
-  // argument. Sets each filled entry's source.
+  // argument. Sets each filled entry's source. A RegistryError names an argument that has no
+  // default (contract::is_required) and was not set.
   void apply_defaults();
 
   // The values as a plugin's create() takes them; the strings point into this object.

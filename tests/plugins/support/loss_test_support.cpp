@@ -19,6 +19,9 @@ const Registry& plugin_registry() {
 
 LossArgs resolve_args(const std::string& loss_mode, const ArgList& overrides) {
   LossArgs args(plugin_registry().get(loss_mode)->table());
+  for (const LossArg& arg : args.entries()) {
+    if (contract::is_required(*arg.spec)) args.set(arg.name(), kRequiredArgValue, "test");
+  }
   for (const auto& [name, value] : overrides) {
     if (args.at(name).spec->type == RLLOSS_ARG_STRING) {
       args.set_string(name, value, "test");

@@ -16,12 +16,16 @@
 
 namespace rlloss::test {
 
-inline const std::vector<std::string> kLossModes = {"sapo", "ppo_clip", "gspo", "cispo"};
-// The losses whose gradient is the derivative of their loss value: gspo and cispo hold factors
-// constant under a stop-gradient (RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT), so finite differences
-// of their loss check them only where those factors are locally constant
-// (sequence_level_test.cpp).
-inline const std::vector<std::string> kExactGradientLossModes = {"sapo", "ppo_clip"};
+inline const std::vector<std::string> kLossModes = {"sapo", "ppo_clip", "gspo",    "cispo",
+                                                    "gpg",  "dro",      "dppo_tv", "dppo_kl"};
+// The losses whose gradient is the derivative of their loss value: gspo, cispo and dppo hold
+// factors constant under a stop-gradient (RLLOSS_PLUGIN_FLAG_SURROGATE_GRADIENT), so finite
+// differences of their loss check them only where those factors are locally constant
+// (sequence_level_test.cpp, surrogate_gradient_test.cpp).
+inline const std::vector<std::string> kExactGradientLossModes = {"sapo", "ppo_clip", "gpg", "dro"};
+
+// What resolve_args() gives an argument without a default (dro's dro_beta) unless overridden.
+inline constexpr double kRequiredArgValue = 0.7;
 inline const std::vector<std::string> kAggModes = {"token-mean", "token-sum", "seq-mean-token-sum",
                                                    "seq-mean-token-mean",
                                                    "seq-mean-token-sum-norm"};
@@ -32,7 +36,8 @@ const Registry& plugin_registry();
 // name -> value as text; numbers are parsed for FLOAT/INT/BOOL arguments.
 using ArgList = std::vector<std::pair<std::string, std::string>>;
 
-// Every declared argument of `loss_mode`: defaults, then `overrides`.
+// Every declared argument of `loss_mode`: defaults (kRequiredArgValue for an argument without
+// one), then `overrides`.
 LossArgs resolve_args(const std::string& loss_mode, const ArgList& overrides = {});
 std::shared_ptr<Loss> make_loss(const std::string& loss_mode, const ArgList& overrides = {});
 

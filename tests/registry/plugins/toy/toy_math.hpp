@@ -15,8 +15,6 @@ struct ToyMath {
   static constexpr const char* kVersion = "0.1.0";
   static constexpr const char* kDescription = "registry test loss: -scale * A * ratio";
 
-  static constexpr const char* kMetricNames[] = {"ratio_mean"};
-
   struct Args {
     double scale = 0;
   };
@@ -36,23 +34,14 @@ struct ToyMath {
   static std::string warning(const Args&) { return ""; }
 
   static constexpr int kNumTerms = 1;
+  static constexpr kit::Metric kMetrics[] = {kit::mean_of("ratio_mean", 0)};
 
   template <class C>
-  struct Token {
-    C loss;
-    C dloss;
-    C terms[kNumTerms];
-  };
-
-  template <class C>
-  static Token<C> token(const Params<C>& p, C log_prob, C old_log_prob, C advantage) {
+  static kit::TokenResult<C, kNumTerms> token(const Params<C>& p, C log_prob, C old_log_prob,
+                                              C advantage) {
     const C ratio = std::exp(log_prob - old_log_prob);
     const C loss = -p.scale * advantage * ratio;
     return {loss, loss, {ratio}};
-  }
-
-  static void finalize(const double* sums, double tokens, double* metrics) {
-    metrics[0] = kit::ratio_or_zero(sums[0], tokens);
   }
 };
 

@@ -53,6 +53,12 @@ inline std::string describe_allowed(const rlloss_arg_spec& spec) {
   }
 }
 
+// An argument without a default (a NaN default_number): the caller must set it.
+inline bool is_required(const rlloss_arg_spec& spec) {
+  return (spec.type == RLLOSS_ARG_FLOAT || spec.type == RLLOSS_ARG_INT) &&
+         spec.default_from == nullptr && std::isnan(spec.default_number);
+}
+
 // Empty when `number` is allowed for a FLOAT, INT or BOOL argument, else the reason.
 inline std::string check_number(const rlloss_arg_spec& spec, double number) {
   const std::string allowed = "; allowed: " + describe_allowed(spec);
@@ -115,6 +121,10 @@ template <class Slot>
 std::string apply_defaults(std::vector<Slot>& slots) {
   for (ArgSlot& slot : slots) {
     if (slot.given || slot.spec->default_from != nullptr) continue;
+    if (is_required(*slot.spec)) {
+      return std::string("argument '") + slot.spec->name +
+             "' has no default and must be set; allowed: " + describe_allowed(*slot.spec);
+    }
     slot.number = slot.spec->default_number;
     slot.string = slot.spec->default_string ? slot.spec->default_string : "";
   }

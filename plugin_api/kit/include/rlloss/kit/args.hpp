@@ -84,6 +84,13 @@ constexpr ArgField<Args, double> float_arg(Member<Args, double> m, const char* d
        range.max, range.min_inclusive, range.max_inclusive, nullptr, 0, default_from}};
 }
 
+// A FLOAT argument without a default: create() fails naming it unless the caller sets it.
+template <class Args>
+constexpr ArgField<Args, double> required_float_arg(Member<Args, double> m, const char* doc,
+                                                    Range range) {
+  return float_arg(m, doc, std::numeric_limits<double>::quiet_NaN(), range);
+}
+
 template <class Args>
 constexpr ArgField<Args, int64_t> int_arg(Member<Args, int64_t> m, const char* doc,
                                           int64_t default_value, Range range) {
@@ -162,8 +169,9 @@ constexpr bool schema_is_consistent(const std::array<rlloss_arg_spec, N>& specs)
         listed = listed || same_name(spec.default_string, spec.choices[c]);
       }
       if (!listed) return false;  // a default that is not one of the choices
-    } else if (spec.default_from == nullptr && !number_allowed(spec, spec.default_number)) {
-      return false;  // a default outside the range
+    } else if (spec.default_from == nullptr && !number_allowed(spec, spec.default_number) &&
+               !(spec.type == RLLOSS_ARG_FLOAT && spec.default_number != spec.default_number)) {
+      return false;  // a default outside the range (a NaN one is required_float_arg's)
     }
     if (spec.default_from != nullptr) {
       bool found = false;

@@ -2,7 +2,8 @@
 // gspo, cispo) or reports what PPO would have clipped (sapo): clip_ratio (default 0.2, verl's
 // actor default) and clip_ratio_low / clip_ratio_high, which default to it. A loss's Args derives
 // from ClipRange and lists the three fields with its own doc lines; the names, ranges and defaults
-// live only here.
+// live only here. clip_ratio_low may be 1 or more: the lower bound 1 - clip_ratio_low is then 0 or
+// below, so nothing is clipped from below (verl's CISPO recipe sets clip_ratio_low=10 for that).
 #pragma once
 
 #include <rlloss/kit/args.hpp>
@@ -29,8 +30,8 @@ constexpr ArgField<Args, double> clip_ratio_arg(const char* doc) {
 
 template <class Args>
 constexpr ArgField<Args, double> clip_ratio_low_arg(const char* doc) {
-  return float_arg(RLLOSS_ARG_MEMBER(Args, clip_ratio_low), doc, kDefaultClipRatio,
-                   {0, 1, true, false}, "clip_ratio");
+  return float_arg(RLLOSS_ARG_MEMBER(Args, clip_ratio_low), doc, kDefaultClipRatio, at_least(0),
+                   "clip_ratio");
 }
 
 template <class Args>

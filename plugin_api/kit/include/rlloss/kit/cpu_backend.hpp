@@ -11,6 +11,7 @@
 #include <rlloss/kit/device_call.hpp>
 #include <rlloss/kit/device_driver.hpp>
 #include <rlloss/kit/instance.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/sequence_lengths.hpp>
 #include <vector>
 
@@ -76,7 +77,7 @@ class CpuBackend {
     store_output(call.loss, 0, s.partials[0]);
     if (call.metrics.data == nullptr) return;
     std::vector<double> metrics(static_cast<size_t>(num_metrics_), 0.0);
-    Math::finalize(s.partials + 1, static_cast<double>(*s.local_tokens), metrics.data());
+    finalize_metrics<Math>(s.partials + 1, static_cast<double>(*s.local_tokens), metrics.data());
     for (int64_t i = 0; i < num_metrics_; ++i) store_output(call.metrics, i, metrics[i]);
   }
 

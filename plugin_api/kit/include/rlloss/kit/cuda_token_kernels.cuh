@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <rlloss/kit/cuda_values.cuh>
 #include <rlloss/kit/device_call.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/token_math.hpp>
 
 namespace rlloss::kit::cuda {
@@ -73,7 +74,7 @@ __global__ void __launch_bounds__(kThreads)
     finalize_kernel(const double* partials, int64_t blocks, const int64_t* local_tokens,
                     const uint32_t* flags, OutputView loss, OutputView metrics) {
   constexpr int kSums = 1 + Math::kNumTerms;
-  constexpr int kMetrics = sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0]);
+  constexpr int kMetrics = static_cast<int>(kNumMetrics<Math>);
   RLLOSS_SHARED_ARRAY(double, sums, kSums);
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
@@ -92,7 +93,7 @@ __global__ void __launch_bounds__(kThreads)
   store_output(loss, 0, invalid ? nan : totals[0]);
   if (metrics.data == nullptr) return;
   double values[kMetrics > 0 ? kMetrics : 1];
-  Math::finalize(totals + 1, static_cast<double>(*local_tokens), values);
+  finalize_metrics<Math>(totals + 1, static_cast<double>(*local_tokens), values);
   for (int m = 0; m < kMetrics; ++m) {
     store_output(metrics, m, invalid ? nan : values[m]);
   }

@@ -18,6 +18,8 @@
 #include <rlloss/kit/device_macros.hpp>
 #include <rlloss/kit/error.hpp>
 #include <rlloss/kit/instance.hpp>
+#include <rlloss/kit/math_contract.hpp>
+#include <rlloss/kit/metrics.hpp>
 #include <rlloss/kit/tensors.hpp>
 #include <rlloss/kit/validated_call.hpp>
 #include <string>
@@ -48,8 +50,8 @@ class Plugin {
         Math::kVersion,
         Math::kDescription,
         kDevices,
-        Math::kMetricNames,
-        static_cast<uint32_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0])),
+        kMetricNames<Math>.data(),
+        static_cast<uint32_t>(kMetricNames<Math>.size()),
         Schema::kSpecs.data(),
         static_cast<uint32_t>(Schema::kSpecs.size()),
         &create,
@@ -61,14 +63,13 @@ class Plugin {
   }
 
  private:
+  static_assert(check_math<Math>());
   using Schema = ArgSchema<Math>;
 #if defined(RLLOSS_WITH_CUDA)
   static constexpr uint64_t kDevices = RLLOSS_DEVICE_BIT(kDLCPU) | RLLOSS_DEVICE_BIT(kDLCUDA);
 #else
   static constexpr uint64_t kDevices = RLLOSS_DEVICE_BIT(kDLCPU);
 #endif
-  static constexpr int64_t kNumMetrics =
-      static_cast<int64_t>(sizeof(Math::kMetricNames) / sizeof(Math::kMetricNames[0]));
 
   static rlloss_status create(const rlloss_arg_value* values, uint32_t num_values,
                               rlloss_instance** out, rlloss_error_buffer* error) {
@@ -105,12 +106,13 @@ class Plugin {
   }
 
   static void run(const Instance<Math>& instance, const rlloss_compute_call& call) {
-    const DeviceCall c = validated_call(call, Math::kName, kNumMetrics, served_devices().c_str(),
-                                        instance.agg_mode, instance.loss_scale_factor);
+    const DeviceCall c =
+        validated_call(call, Math::kName, static_cast<int64_t>(kNumMetrics<Math>),
+                       served_devices().c_str(), instance.agg_mode, instance.loss_scale_factor);
     if (c.device.device_type == kDLCUDA) {
       run_cuda(instance, c);
     } else {
-      CpuBackend backend(kNumMetrics);
+      CpuBackend backend(static_cast<int64_t>(kNumMetrics<Math>));
       run_stages(instance, c, backend);
     }
   }

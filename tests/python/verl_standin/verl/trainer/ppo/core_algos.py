@@ -209,3 +209,116 @@ def compute_policy_loss_cispo(
         "actor/ppo_kl": masked_mean(-log_ratio, response_mask).detach().item(),
         "actor/pg_clipfrac_lower": 0.0,
     }
+
+
+# The losses below follow verl-project/verl core_algos.py at 1dda039b (compute_policy_loss_gpg,
+# _dro, _dppo_tv, _dppo_kl), verl's call structure kept.
+
+
+@register_policy_loss("gpg")
+def compute_policy_loss_gpg(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    assert config is not None
+    pg_losses = -log_prob * advantages
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * rollout_is_weights
+    pg_loss = agg_loss(
+        loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info
+    )
+    return pg_loss, {}
+
+
+@register_policy_loss("dro")
+def compute_policy_loss_dro(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    assert config is not None
+    assert config.policy_loss is not None
+    beta = config.policy_loss.dro_beta
+    if beta is None or beta <= 0:
+        raise ValueError("policy_loss.dro_beta must be a positive value when using DRO")
+    log_ratio = log_prob - old_log_prob
+    pg_losses = -(log_prob * advantages - 0.5 * beta * log_ratio.square())
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * rollout_is_weights
+    pg_loss = agg_loss(
+        loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info
+    )
+    return pg_loss, {"actor/ppo_kl": masked_mean(-log_ratio, response_mask).detach().item()}
+
+
+def _dppo(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode, config, rollout_is_weights, valid_fn):
+    clip_divergence = config.clip_ratio
+    low = config.clip_ratio_low if config.clip_ratio_low is not None else clip_divergence
+    high = config.clip_ratio_high if config.clip_ratio_high is not None else clip_divergence
+    negative_approx_kl = torch.clamp(log_prob - old_log_prob, min=-20.0, max=20.0)
+    ratio = torch.exp(negative_approx_kl)
+    ppo_kl = masked_mean(-negative_approx_kl, response_mask)
+    clip_ratio_c = config.get("clip_ratio_c", 20.0)
+    truncated_ratio = torch.clamp(ratio, max=clip_ratio_c).detach()
+    prob = torch.exp(log_prob)
+    old_prob = torch.exp(old_log_prob)
+    valid_mask = valid_fn(prob, old_prob, low, high).detach().float()
+    pg_losses = -advantages * truncated_ratio * log_prob * valid_mask
+    if rollout_is_weights is not None:
+        pg_losses = pg_losses * rollout_is_weights
+    pg_loss = agg_loss(
+        loss_mat=pg_losses, loss_mask=response_mask, loss_agg_mode=loss_agg_mode, **config.global_batch_info
+    )
+    pg_clipfrac = masked_mean((1.0 - valid_mask).float(), response_mask)
+    pg_clipfrac_lower = masked_mean((ratio > clip_ratio_c).float() * valid_mask, response_mask)
+    return pg_loss, {
+        "actor/pg_clipfrac": pg_clipfrac.detach().item(),
+        "actor/ppo_kl": ppo_kl.detach().item(),
+        "actor/pg_clipfrac_lower": pg_clipfrac_lower.detach().item(),
+    }
+
+
+@register_policy_loss("dppo_tv")
+def compute_policy_loss_dppo_tv(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    def valid(prob, old_prob, low, high):
+        return torch.where(advantages > 0, (prob - old_prob) <= high, (prob - old_prob) >= -low)
+
+    return _dppo(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode, config, rollout_is_weights, valid)
+
+
+@register_policy_loss("dppo_kl")
+def compute_policy_loss_dppo_kl(
+    old_log_prob,
+    log_prob,
+    advantages,
+    response_mask,
+    loss_agg_mode="token-mean",
+    config=None,
+    rollout_is_weights=None,
+):
+    def valid(prob, old_prob, low, high):
+        binary_kl = old_prob * (old_log_prob - log_prob) + (1 - old_prob) * torch.log(
+            (1.0 - old_prob + 1e-8) / (1.0 - prob + 1e-8)
+        )
+        positive = (binary_kl <= high) | (prob <= old_prob)
+        negative = (binary_kl <= low) | (prob >= old_prob)
+        return torch.where(advantages > 0, positive, negative)
+
+    return _dppo(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode, config, rollout_is_weights, valid)

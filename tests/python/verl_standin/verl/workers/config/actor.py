@@ -14,6 +14,7 @@ class _GetMixin:
 @dataclass
 class PolicyLossConfig(_GetMixin):
     loss_mode: str = "vanilla"
+    dro_beta: Optional[float] = None  # verl: required when loss_mode is "dro"
 
 
 @dataclass
